@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Benchmark ``modelrail check`` against the floor of merely parsing the same files.
+
+It generates a synthetic repository in a temp dir: the bundled environments
+with N models each (clones of the bundled specs under new names, versions and
+digests, so each is a realistic 2-4 KB spec), then times, in the same run:
+
+- the floor: reading every file and composing it with libyaml's C loader;
+- ``modelrail check`` over the whole repository, as a user runs it (a new
+  process, so start-up counts);
+- ``modelrail --help``.
+
+Each is the best of ``--repeat`` runs. Prints a table, or JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def generate(target: Path, models: int, source: Path = REPO) -> list[Path]:
+    """Write a repository of ``models`` models in every bundled environment."""
+    shutil.copytree(source / "schemas", target / "schemas")
+    files: list[Path] = []
+    for env_dir in sorted((source / "environments").iterdir()):
+        if not env_dir.is_dir():
+            continue
+        out = target / "environments" / env_dir.name
+        out.mkdir(parents=True)
+        templates = []
+        for path in sorted(env_dir.glob("*.yaml")):
+            if path.name in ("environment.yaml", "waivers.yaml"):
+                shutil.copy(path, out / path.name)
+                files.append(out / path.name)
+            else:
+                templates.append((path.stem, path.read_text(encoding="utf-8")))
+        for i in range(models):
+            stem, text = templates[i % len(templates)]
+            name = f"{stem}-{i:04d}"
+            spec = out / f"{name}.yaml"
+            spec.write_text(_variant(text, stem, name, i), encoding="utf-8")
+            files.append(spec)
+    return files
+
+
+def _variant(text: str, stem: str, name: str, i: int) -> str:
+    """The template under a new name, with digests unique to the model."""
+    text = text.replace(f"name: {stem}\n", f"name: {name}\n", 1)
+    out = []
+    for line in text.splitlines(keepends=True):
+        if "sha256:" in line:
+            head, _, tail = line.partition("sha256:")
+            digest = hashlib.sha256(f"{name}:{tail[:64]}".encode()).hexdigest()
+            line = f"{head}sha256:{digest}{tail[64:]}"
+        out.append(line)
+    return "".join(out)
+
+
+def floor(files: list[Path]) -> None:
+    """Read and compose every file with libyaml: the least any checker must do."""
+    for path in files:
+        yaml.compose(path.read_bytes(), Loader=yaml.CSafeLoader)
+
+
+def best_of(repeat: int, func: object, *args: object) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func(*args)  # type: ignore[operator]
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def run_check(root: Path) -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "modelrail",
+            "check",
+            "--root",
+            str(root),
+            "--format",
+            "json",
+            "--output",
+            str(root / "report.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(
+            f"modelrail check exited {result.returncode} on the synthetic repository:\n"
+            f"{result.stderr}\n{(root / 'report.json').read_text()[:4000] if (root / 'report.json').exists() else ''}"
+        )
+
+
+def run_help() -> None:
+    subprocess.run(
+        [sys.executable, "-m", "modelrail", "--help"],
+        capture_output=True,
+        check=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--models",
+        "-n",
+        type=int,
+        default=1000,
+        help="models per environment (default 1000)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each timing")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="generate into this folder and keep it"
+    )
+    args = parser.parse_args(argv)
+
+    tmp = None
+    if args.keep:
+        root = args.keep
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="modelrail-bench-")
+        root = Path(tmp.name)
+    try:
+        files = generate(root, args.models)
+        sizes = [
+            p.stat().st_size
+            for p in files
+            if p.name not in ("environment.yaml", "waivers.yaml")
+        ]
+        floor_s = best_of(args.repeat, floor, files)
+        check_s = best_of(args.repeat, run_check, root)
+        help_s = best_of(args.repeat, run_help)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    result = {
+        "models_per_environment": args.models,
+        "files": len(files),
+        "spec_bytes_min": min(sizes),
+        "spec_bytes_max": max(sizes),
+        "floor_seconds": round(floor_s, 4),
+        "check_seconds": round(check_s, 4),
+        "ratio": round(check_s / floor_s, 2),
+        "help_seconds": round(help_s, 4),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        width = max(map(len, result))
+        for key, value in result.items():
+            print(f"{key:<{width}}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

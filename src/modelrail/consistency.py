@@ -1,0 +1,153 @@
+"""Checks across files that need no policy engine: names, folders, promotions.
+
+A file's name and folder must agree with its metadata (Argo CD and the
+renderer name things after the folder; a spec copied to the wrong place must
+not deploy under the wrong name), and promotion sources must form a chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from modelrail.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
+    from modelrail.loader import Document
+
+NAME_MISMATCH = "MR-REPO-001"
+ENVIRONMENT_MISMATCH = "MR-REPO-002"
+UNKNOWN_SOURCE = "MR-REPO-003"
+PROMOTION_CYCLE = "MR-REPO-004"
+DUPLICATE_NAME = "MR-REPO-005"
+MISSING_ENVIRONMENT = "MR-REPO-006"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A file that loaded and passed its schema."""
+
+    doc: Document
+    environment: str
+    kind: str
+
+
+def check(
+    loaded: Sequence[Loaded],
+    environments: Mapping[str, Document],
+    folders: Sequence[str],
+) -> Iterator[Finding]:
+    """Findings for the loaded files.
+
+    ``environments`` are the valid environment files, ``folders`` every
+    environment folder (an invalid environment file is reported on its own;
+    it still names an environment).
+    """
+    seen: dict[tuple[str, str], str] = {}
+    for item in loaded:
+        yield from _folder_and_name(item)
+        if item.kind == "ModelDeployment":
+            name = item.doc.data["metadata"]["name"]
+            key = (item.environment, name)
+            if key in seen:
+                yield _finding(
+                    item.doc,
+                    "/metadata/name",
+                    DUPLICATE_NAME,
+                    f"a model named {name!r} is already declared in {seen[key]}",
+                    "give each model of an environment its own name and file",
+                )
+            else:
+                seen[key] = item.doc.path
+    yield from _promotions(environments, folders, {i.doc.path for i in loaded})
+
+
+def _folder_and_name(item: Loaded) -> Iterator[Finding]:
+    data, doc = item.doc.data, item.doc
+    folder = item.environment
+    if item.kind == "ModelDeployment":
+        name = data["metadata"]["name"]
+        stem = PurePosixPath(doc.path).stem
+        if name != stem:
+            yield _finding(
+                doc,
+                "/metadata/name",
+                NAME_MISMATCH,
+                f"metadata.name is {name!r} but the file is {PurePosixPath(doc.path).name}",
+                f"rename the file to {name}.yaml, or set metadata.name to {stem!r}",
+            )
+        declared = data["metadata"]["environment"]
+        if declared != folder:
+            yield _finding(
+                doc,
+                "/metadata/environment",
+                ENVIRONMENT_MISMATCH,
+                f"the spec is in environments/{folder}/ but metadata.environment "
+                f"is {declared!r}",
+                f"set metadata.environment to {folder!r}, or move the file to "
+                f"environments/{declared}/",
+            )
+    elif item.kind == "Environment":
+        if data["metadata"]["name"] != folder:
+            yield _finding(
+                doc,
+                "/metadata/name",
+                ENVIRONMENT_MISMATCH,
+                f"environment file of environments/{folder}/ is named "
+                f"{data['metadata']['name']!r}",
+                f"set metadata.name to {folder!r}",
+            )
+    elif item.kind == "Waivers" and data["metadata"]["environment"] != folder:
+        yield _finding(
+            doc,
+            "/metadata/environment",
+            ENVIRONMENT_MISMATCH,
+            f"waivers of environments/{folder}/ name environment "
+            f"{data['metadata']['environment']!r}",
+            f"set metadata.environment to {folder!r}",
+        )
+
+
+def _promotions(
+    environments: Mapping[str, Document], folders: Sequence[str], reported: set[str]
+) -> Iterator[Finding]:
+    sources = {
+        name: doc.data["spec"].get("promotion", {}).get("from")
+        for name, doc in environments.items()
+    }
+    for name in sorted(sources):
+        doc = environments[name]
+        source = sources[name]
+        if source is None or doc.path not in reported:
+            continue
+        if source not in folders:
+            yield _finding(
+                doc,
+                "/spec/promotion/from",
+                UNKNOWN_SOURCE,
+                f"promotion source {source!r} is not an environment "
+                f"(known: {', '.join(sorted(folders))})",
+                "name an existing environment, or remove spec.promotion",
+            )
+            continue
+        chain = [name]
+        current: str | None = source
+        while current is not None and current in sources and current not in chain:
+            chain.append(current)
+            current = sources[current]
+        if current is not None and current in chain:
+            loop = " -> ".join([*chain[chain.index(current) :], current])
+            yield _finding(
+                doc,
+                "/spec/promotion/from",
+                PROMOTION_CYCLE,
+                f"promotion sources form a cycle: {loop}",
+                "break the cycle: the first environment of the chain has no spec.promotion",
+            )
+
+
+def _finding(doc: Document, pointer: str, rule: str, message: str, fix: str) -> Finding:
+    return Finding(doc.locate(pointer), rule, Severity.ERROR, message, fix)

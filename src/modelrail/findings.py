@@ -1,0 +1,53 @@
+"""The values every check produces: severities, locations and findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; the worst of several is ``max()``."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """Where a finding points: 1-based line and column (0 = unknown)."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+    pointer: str = ""
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}"
+        return self.file
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Finding:
+    """One problem. Field order is the sort order: file, line, column, rule."""
+
+    location: Location
+    rule: str
+    severity: Severity
+    message: str
+    remediation: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity.label} [{self.rule}] {self.message}"
+
+
+# Rule identifiers the engine itself emits (policies bring their own).
+LOAD = "MR-LOAD"
+SCHEMA = "MR-SCHEMA"
+CONSISTENCY = "MR-REPO"

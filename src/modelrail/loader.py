@@ -1,0 +1,501 @@
+"""The only place YAML is parsed: bytes in, a ``Document`` (data + positions) out.
+
+libyaml composes the node graph (the C loader is required: it is several times
+faster than the pure-Python one); this module then builds plain JSON-like values
+from the nodes itself, which is where the safety rules live:
+
+- a top level that is a mapping, exactly one document, UTF-8 text, a size limit;
+- duplicate keys rejected at any depth (PyYAML silently keeps the last one);
+- only the tags of YAML's core schema (no ``!!python/...``, no custom tags,
+  no ``!!binary``/``!!set``/``!!omap``/merge keys);
+- an alias budget, so a "billion laughs" document is refused before it expands;
+- a nesting limit (libyaml's composer recurses in C and would crash the
+  interpreter on tens of thousands of levels);
+- values that JSON cannot hold (non-string keys, NaN, infinities) refused;
+- timestamps stay strings (``expires: 2026-12-31`` is the text, not a date).
+
+Positions are not indexed up front: the ``Document`` keeps libyaml's node tree
+and ``locate`` walks it only when a finding needs a line, which costs nothing
+for the clean files that are the vast majority.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from modelrail.errors import ModelrailError
+from modelrail.findings import Location
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+MAX_BYTES = 1024 * 1024
+MAX_ALIASES = 64
+MAX_DEPTH = 64
+# Below this size a file cannot nest deeply enough to exhaust the C stack
+# (libyaml's composer needs ~300 bytes a level; it crashed at ~25,000 levels
+# on an 8 MiB stack), so the event pre-pass runs only on larger files.
+_DEPTH_PREPASS_BYTES = 8 * 1024
+
+_CORE = "tag:yaml.org,2002:"
+_STR = _CORE + "str"
+_MAP = _CORE + "map"
+_SEQ = _CORE + "seq"
+
+Loader: type[yaml.CSafeLoader] = yaml.CSafeLoader
+
+
+class LoadError(ModelrailError):
+    """A file that cannot be read as one safe YAML mapping (exit code 2)."""
+
+    location: Location
+
+    def __init__(self, message: str, location: Location, remediation: str) -> None:
+        super().__init__(message, location)
+        self.remediation = remediation
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A loaded YAML file: its data and the node tree that knows the positions."""
+
+    path: str
+    data: dict[str, Any]
+    node: yaml.Node = field(repr=False, compare=False)
+
+    def locate(self, pointer: str, *, key: bool = False) -> Location:
+        """The position of ``pointer``, or of its nearest ancestor that exists.
+
+        With ``key=True`` and a pointer that ends in a mapping key, the position
+        is the key's own (where a typo is) rather than its value's.
+        """
+        node: yaml.Node = self.node
+        key_node: yaml.Node | None = None
+        for token in _split_pointer(pointer):
+            child, child_key = _child(node, token)
+            if child is None:
+                key_node = None
+                break
+            node, key_node = child, child_key
+        target = key_node if key and key_node is not None else node
+        mark = target.start_mark
+        return Location(self.path, mark.line + 1, mark.column + 1, pointer)
+
+    def source_of(self, pointer: str) -> yaml.Node | None:
+        """The node at ``pointer`` exactly, or None when it does not exist."""
+        node: yaml.Node = self.node
+        for token in _split_pointer(pointer):
+            child, _ = _child(node, token)
+            if child is None:
+                return None
+            node = child
+        return node
+
+
+def _split_pointer(pointer: str) -> Iterator[str]:
+    if not pointer:
+        return
+    for token in pointer.lstrip("/").split("/"):
+        yield token.replace("~1", "/").replace("~0", "~")
+
+
+def _child(node: yaml.Node, token: str) -> tuple[yaml.Node | None, yaml.Node | None]:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if key_node.value == token:
+                return value_node, key_node
+    elif isinstance(node, yaml.SequenceNode) and token.isdigit():
+        index = int(token)
+        if index < len(node.value):
+            return node.value[index], None
+    return None, None
+
+
+def escape_pointer_token(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while many documents are loaded.
+
+    Documents keep their node trees (for ``locate``), so a run over thousands
+    of files holds millions of objects, and every automatic collection scans
+    them all again: on 4,000 specs that was 11 of 15 seconds. The trees are
+    acyclic (recursive aliases are refused), so reference counting frees them
+    anyway; automatic collection resumes afterwards.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def load_file(path: Path, display: str | None = None, **limits: int) -> Document:
+    """Read and load ``path``; ``display`` is the name used in messages."""
+    name = display if display is not None else str(path)
+    max_bytes = limits.get("max_bytes", MAX_BYTES)
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise _error(
+                    name,
+                    1,
+                    1,
+                    f"file is {_human(size)}, over the {_human(max_bytes)} limit",
+                    "split the file or remove what does not belong in a spec",
+                )
+            raw = handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise LoadError(
+            f"cannot read file: {exc.strerror or exc}",
+            Location(name),
+            "check that the file exists and is readable",
+        ) from exc
+    return load_bytes(raw, name, **limits)
+
+
+def load_bytes(raw: bytes, name: str, **limits: int) -> Document:
+    """Load one document from raw bytes (UTF-8, an optional BOM)."""
+    max_bytes = limits.get("max_bytes", MAX_BYTES)
+    if len(raw) > max_bytes:
+        raise _error(
+            name,
+            1,
+            1,
+            f"file is over the {_human(max_bytes)} limit",
+            "split the file or remove what does not belong in a spec",
+        )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _error(name, 1, 1, "file is UTF-16", "save the file as UTF-8")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        column = len(raw[line_start : exc.start].decode("utf-8", "replace")) + 1
+        raise _error(
+            name,
+            line,
+            column,
+            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8 "
+            "(the file looks like Latin-1 or another legacy encoding)",
+            "save the file as UTF-8",
+        ) from None
+    return load_text(text.removeprefix("\ufeff"), name, **limits)
+
+
+def load_text(text: str, name: str, **limits: int) -> Document:
+    """Load one document from text: a mapping, safe tags, no duplicates."""
+    max_aliases = limits.get("max_aliases", MAX_ALIASES)
+    max_depth = limits.get("max_depth", MAX_DEPTH)
+    if len(text) >= _DEPTH_PREPASS_BYTES:
+        _check_depth(text, name, max_depth)
+    loader = Loader(text)
+    try:
+        if not loader.check_node():
+            raise _error(name, 1, 1, "file is empty", _MAPPING_HINT)
+        root = loader.get_node()
+        assert root is not None  # check_node said there is one
+        if loader.check_node():
+            second = loader.get_node()
+            assert second is not None
+            mark = second.start_mark
+            raise _error(
+                name,
+                mark.line + 1,
+                mark.column + 1,
+                "a second YAML document starts here; a spec file holds exactly one",
+                "remove the '---' separator and the second document, "
+                "or move it to a file of its own",
+            )
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, name, text) from None
+    except yaml.YAMLError as exc:  # ReaderError and friends carry no mark
+        raise _reader_error(exc, text, name) from None
+    except RecursionError:
+        raise _error(
+            name, 1, 1, "document is nested too deeply", "flatten the structure"
+        ) from None
+    finally:
+        loader.dispose()
+    if not isinstance(root, yaml.MappingNode):
+        mark = root.start_mark
+        kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+        raise _error(
+            name,
+            mark.line + 1,
+            mark.column + 1,
+            f"top level is {kind}, not a mapping of keys to values",
+            _MAPPING_HINT,
+        )
+    data = _Builder(name, max_aliases, max_depth).build(root)
+    assert isinstance(data, dict)
+    return Document(name, data, root)
+
+
+_MAPPING_HINT = "start the file with 'apiVersion: modelrail.io/v1' and 'kind: ...'"
+
+
+def _check_depth(text: str, name: str, max_depth: int) -> None:
+    """Refuse deep nesting before libyaml's recursive composer sees it."""
+    parser = Loader(text)
+    depth = 0
+    try:
+        while (event := parser.get_event()) is not None:
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > max_depth:
+                    mark = event.start_mark
+                    assert mark is not None
+                    raise _error(
+                        name,
+                        mark.line + 1,
+                        mark.column + 1,
+                        f"nesting deeper than {max_depth} levels",
+                        "flatten the structure",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, name, text) from None
+    except yaml.YAMLError as exc:
+        raise _reader_error(exc, text, name) from None
+    finally:
+        parser.dispose()
+
+
+# ---------------------------------------------------------------- building
+
+
+class _Builder:
+    """Turns a node graph into JSON-like values, enforcing the safety rules."""
+
+    def __init__(self, name: str, max_aliases: int, max_depth: int) -> None:
+        self.name = name
+        self.max_aliases = max_aliases
+        self.max_depth = max_depth
+        self.aliases = 0
+        self.seen: set[int] = set()
+        self.open: set[int] = set()  # collections being built: their ancestors
+        self.scalars = yaml.constructor.SafeConstructor()
+
+    def fail(self, node: yaml.Node, message: str, remediation: str) -> LoadError:
+        mark = node.start_mark
+        return _error(self.name, mark.line + 1, mark.column + 1, message, remediation)
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            # A scalar alias costs one reference in the file: it cannot blow up.
+            return self.scalar(node)
+        # An alias is the same node object met twice: count every reuse of a
+        # collection, so an exponential "billion laughs" stops after
+        # max_aliases steps.
+        if id(node) in self.open:
+            raise self.fail(
+                node,
+                "an alias refers to a collection that contains it",
+                "remove the recursive '*alias' reference",
+            )
+        if id(node) in self.seen:
+            self.aliases += 1
+            if self.aliases > self.max_aliases:
+                raise self.fail(
+                    node,
+                    f"more than {self.max_aliases} alias references to anchored "
+                    "values such as this one (an alias bomb?)",
+                    "write the values out instead of repeating '*alias' references",
+                )
+        if depth > self.max_depth:
+            raise self.fail(
+                node,
+                f"nesting deeper than {self.max_depth} levels",
+                "flatten the structure",
+            )
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != _MAP:
+                raise self._bad_tag(node)
+            self.seen.add(id(node))
+            self.open.add(id(node))
+            try:
+                return self.mapping(node, depth)
+            finally:
+                self.open.discard(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                raise self._bad_tag(node)
+            self.seen.add(id(node))
+            self.open.add(id(node))
+            try:
+                return [self.build(item, depth + 1) for item in node.value]
+            finally:
+                self.open.discard(id(node))
+        raise self.fail(node, "unsupported YAML node", "simplify the document")
+
+    def mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _CORE + "merge":
+                raise self.fail(
+                    key_node,
+                    "merge keys ('<<') are not supported",
+                    "write the keys out: specs are read by people and by diffs",
+                )
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(
+                    key_node,
+                    "a key must be a plain string, not a list or mapping",
+                    "use a string key",
+                )
+            key = self.scalar(key_node)
+            if not isinstance(key, str):
+                raise self.fail(
+                    key_node,
+                    f"key {key_node.value!r} is read as {_yaml_type(key)}, "
+                    "not a string",
+                    f'quote the key: "{key_node.value}"',
+                )
+            if key in out:
+                raise self.fail(
+                    key_node,
+                    f"duplicate key {key!r} (first defined on line "
+                    f"{first_line[key]}); YAML would silently keep only the last",
+                    "remove one of the two, or merge them",
+                )
+            first_line[key] = key_node.start_mark.line + 1
+            out[key] = self.build(value_node, depth + 1)
+        return out
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _STR:
+            return node.value
+        if tag == _CORE + "timestamp":
+            return node.value  # keep dates as written: JSON has no date type
+        if tag in _SCALAR_TAGS:
+            try:
+                value = _SCALAR_TAGS[tag](self.scalars, node)
+            except (ValueError, yaml.YAMLError):
+                raise self.fail(
+                    node,
+                    f"{node.value!r} is not a valid {tag[len(_CORE) :]}",
+                    "fix the value or quote it to make it a string",
+                ) from None
+            if isinstance(value, float) and not math.isfinite(value):
+                raise self.fail(
+                    node,
+                    f"{node.value!r} is not a finite number",
+                    "use a finite number (JSON and Kubernetes have no NaN or infinity)",
+                )
+            return value
+        raise self._bad_tag(node)
+
+    def _bad_tag(self, node: yaml.Node) -> LoadError:
+        tag = node.tag
+        shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+        return self.fail(
+            node,
+            f"tag {shown} is not allowed; only YAML's core types "
+            "(strings, numbers, booleans, null, lists, mappings) are",
+            "remove the tag",
+        )
+
+
+_SCALAR_TAGS = {
+    _CORE + "int": yaml.constructor.SafeConstructor.construct_yaml_int,
+    _CORE + "float": yaml.constructor.SafeConstructor.construct_yaml_float,
+    _CORE + "bool": yaml.constructor.SafeConstructor.construct_yaml_bool,
+    _CORE + "null": yaml.constructor.SafeConstructor.construct_yaml_null,
+}
+
+
+# ---------------------------------------------------------------- messages
+
+
+def _error(name: str, line: int, column: int, message: str, fix: str) -> LoadError:
+    return LoadError(message, Location(name, line, column), fix)
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, name: str, text: str) -> LoadError:
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or "invalid YAML"
+    if mark and _char_at(text, mark.line, mark.column) == "\t":
+        return _error(
+            name,
+            line,
+            column,
+            "invalid YAML: a tab character is used for indentation",
+            "indent with spaces; YAML does not allow tabs there",
+        )
+    if exc.context and exc.context_mark and mark is not exc.context_mark:
+        ctx = exc.context_mark
+        problem = f"{problem} ({exc.context} at line {ctx.line + 1})"
+    return _error(
+        name,
+        line,
+        column,
+        f"invalid YAML: {problem}",
+        "fix the YAML syntax (indentation, a missing ':' or an unclosed quote)",
+    )
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line + 1)
+    if line < len(lines) and column < len(lines[line]):
+        return lines[line][column]
+    return ""
+
+
+def _reader_error(exc: yaml.YAMLError, text: str, name: str) -> LoadError:
+    position = getattr(exc, "position", None)
+    reason = getattr(exc, "reason", None) or str(exc)
+    line = column = 1
+    if isinstance(position, int):
+        # libyaml counts bytes of the UTF-8 encoding.
+        prefix = text.encode("utf-8")[:position].decode("utf-8", "replace")
+        line = prefix.count("\n") + 1
+        column = len(prefix) - (prefix.rfind("\n") + 1) + 1
+    return _error(
+        name,
+        line,
+        column,
+        f"unreadable YAML: {reason}",
+        "remove control characters and save the file as UTF-8 text",
+    )
+
+
+def _yaml_type(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return f"the integer {value}"
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    return type(value).__name__
+
+
+def _human(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MiB"
+    if size >= 1024:
+        return f"{size / 1024:.0f} KiB"
+    return f"{size} bytes"

@@ -1,0 +1,47 @@
+"""``file:line:col: severity [RULE] message (fix: ...)``, then a summary line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from modelrail.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from modelrail.check import Report
+    from modelrail.reporters import RunInfo
+
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def line(finding: Finding, *, color: bool = False) -> str:
+    severity = finding.severity.label
+    rule = f"[{finding.rule}]"
+    if color:
+        severity = click.style(severity, fg=_COLORS[finding.severity], bold=True)
+        rule = click.style(rule, dim=True)
+    fix = f" (fix: {finding.remediation})" if finding.remediation else ""
+    return f"{finding.location}: {severity} {rule} {finding.message}{fix}"
+
+
+def summary(report: Report) -> str:
+    envs = len(report.environments)
+    head = (
+        f"checked {report.files} file{'s' * (report.files != 1)} in "
+        f"{envs} environment{'s' * (envs != 1)}"
+    )
+    if not report.findings:
+        return f"{head}: no problems"
+    parts = []
+    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        n = report.count(severity)
+        if n:
+            parts.append(f"{n} {severity.label}{'s' * (n != 1)}")
+    return f"{head}: {', '.join(parts)}"
+
+
+def render(report: Report, run: RunInfo) -> str:
+    lines = [line(f, color=run.color) for f in report.findings]
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
