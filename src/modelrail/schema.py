@@ -225,6 +225,7 @@ def _describe(
                 ptr,
                 f"missing required key {name!r} in {where}",
                 f"add {name!r}" + (f" ({_first_sentence(desc)})" if desc else ""),
+                key=True,  # on the line that opens the mapping ("spec:")
             )
         return
     if kind == "type":

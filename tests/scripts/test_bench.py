@@ -1,0 +1,51 @@
+"""The benchmark keeps working (small N here; the closing notes run N=1000)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+
+from modelrail.check import run
+from modelrail.repo import Repository
+from testing.repo import ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def test_bench_runs_and_reports_a_ratio() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench.py"),
+         "--models", "3", "--repeat", "1", "--json"],
+        capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    figures = json.loads(result.stdout)
+    assert figures["files"] == 4 * 3 + 8  # 3 models and 2 files per environment
+    assert figures["floor_seconds"] > 0
+    assert figures["check_seconds"] > 0
+    ratio = figures["check_seconds"] / figures["floor_seconds"]
+    assert figures["ratio"] == pytest.approx(ratio, rel=0.05)
+    assert 2000 <= figures["spec_bytes_min"] <= figures["spec_bytes_max"] < 8192
+
+
+def test_synthetic_repository_is_clean_and_realistic(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import bench
+    finally:
+        sys.path.pop(0)
+    files = bench.generate(tmp_path, 6)
+    assert len(files) == 4 * 6 + 8
+    report = run(Repository(tmp_path))
+    assert report.findings == ()
+    assert report.files == len(files)
+    names = {p.stem for p in files}
+    assert {
+        "fraud-detector-0000",
+        "product-recommender-0001",
+        "support-assistant-0005",
+    } <= names
