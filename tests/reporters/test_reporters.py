@@ -1,0 +1,105 @@
+"""Reporters are pure: findings in, text out, one entry per finding."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from modelrail.check import Report
+from modelrail.cli.options import FORMATS
+from modelrail.findings import Finding, Location, Severity
+from modelrail.reporters import REPORTERS, RunInfo
+from modelrail.reporters import text as text_reporter
+
+RUN = RunInfo("9.9.9")
+
+
+def report(*findings: Finding, files: int = 3) -> Report:
+    return Report(tuple(sorted(findings)), files, ("dev", "prod"))
+
+
+def test_formats_option_lists_every_reporter() -> None:
+    assert tuple(sorted(REPORTERS)) == FORMATS
+
+
+def test_text_line_and_summary() -> None:
+    finding = Finding(
+        Location("environments/dev/a.yaml", 4, 7, "/spec/x"), "MR-SCHEMA",
+        Severity.ERROR, "bad thing", "do this",
+    )  # fmt: skip
+    warning = Finding(Location("environments/dev/a.yaml", 9, 1), "MR-X-001",
+                      Severity.WARNING, "meh")  # fmt: skip
+    out = REPORTERS["text"](report(finding, warning), RUN)
+    assert out.splitlines() == [
+        "environments/dev/a.yaml:4:7: error [MR-SCHEMA] bad thing (fix: do this)",
+        "environments/dev/a.yaml:9:1: warning [MR-X-001] meh",
+        "checked 3 files in 2 environments: 1 error, 1 warning",
+    ]
+
+
+def test_text_singular_and_clean() -> None:
+    assert REPORTERS["text"](Report((), 1, ("dev",)), RUN) == (
+        "checked 1 file in 1 environment: no problems\n"
+    )
+
+
+def test_colour_only_when_asked() -> None:
+    finding = Finding(Location("f.yaml", 1, 1), "MR-LOAD", Severity.ERROR, "x")
+    assert "\x1b[" in text_reporter.line(finding, color=True)
+    assert "\x1b[" not in text_reporter.line(finding, color=False)
+
+
+def test_a_location_without_a_line_is_the_file_alone() -> None:
+    finding = Finding(Location("environments/x/environment.yaml"), "MR-REPO-006",
+                      Severity.ERROR, "missing")  # fmt: skip
+    assert text_reporter.line(finding).startswith(
+        "environments/x/environment.yaml: error"
+    )
+
+
+findings_strategy = st.lists(
+    st.builds(
+        Finding,
+        st.builds(
+            Location,
+            st.text(min_size=1, max_size=30),
+            st.integers(0, 10_000),
+            st.integers(0, 500),
+            st.text(max_size=30),
+        ),
+        st.sampled_from(["MR-SCHEMA", "MR-LOAD", "MR-SEC-001"]),
+        st.sampled_from(list(Severity)),
+        st.text(max_size=80),
+        st.text(max_size=40),
+    ),
+    max_size=15,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(findings_strategy)
+def test_json_round_trips_one_entry_per_finding(findings: list[Finding]) -> None:
+    rep = report(*findings)
+    document = json.loads(REPORTERS["json"](rep, RUN))
+    assert len(document["findings"]) == len(findings)
+    assert [
+        (f["file"], f["line"], f["column"], f["message"]) for f in document["findings"]
+    ] == [
+        (f.location.file, f.location.line, f.location.column, f.message)
+        for f in rep.findings
+    ]
+    assert document["summary"]["errors"] == rep.count(Severity.ERROR)
+    assert REPORTERS["json"](rep, RUN) == REPORTERS["json"](rep, RUN)
+
+
+def test_exit_code_from_worst_severity() -> None:
+    loc = Location("f.yaml", 1, 1)
+    assert report().exit_code == 0
+    assert report(Finding(loc, "R", Severity.WARNING, "w")).exit_code == 0
+    assert report(Finding(loc, "R", Severity.ERROR, "e")).exit_code == 1
+    bad = Report(
+        (Finding(loc, "MR-LOAD", Severity.ERROR, "e"),), 1, ("dev",), bad_input=True
+    )
+    assert bad.exit_code == 2
