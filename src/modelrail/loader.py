@@ -1,7 +1,7 @@
 """The only place YAML is parsed: bytes in, a ``Document`` (data + positions) out.
 
-libyaml composes the node graph (the C loader is required: it is several times
-faster than the pure-Python one); this module then builds plain JSON-like values
+libyaml composes the node graph (the C loader when PyYAML has it: it is several
+times faster than the pure-Python one, which is the fallback); this module then builds plain JSON-like values
 from the nodes itself, which is where the safety rules live:
 
 - a top level that is a mapping, exactly one document, UTF-8 text, a size limit;
@@ -50,7 +50,11 @@ _STR = _CORE + "str"
 _MAP = _CORE + "map"
 _SEQ = _CORE + "seq"
 
-Loader: type[yaml.CSafeLoader] = yaml.CSafeLoader
+# libyaml's C loader when PyYAML was built with it (several times faster),
+# else the pure-Python one: same nodes, same rules, same positions.
+Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
 
 
 class LoadError(ModelrailError):
@@ -229,6 +233,9 @@ def load_text(text: str, name: str, **limits: int) -> Document:
     except yaml.YAMLError as exc:  # ReaderError and friends carry no mark
         raise _reader_error(exc, text, name) from None
     except RecursionError:
+        # The pure-Python composer recurses in Python: the iterative scan
+        # finds where the nesting goes too deep.
+        _check_depth(text, name, max_depth)
         raise _error(
             name, 1, 1, "document is nested too deeply", "flatten the structure"
         ) from None
@@ -321,7 +328,7 @@ class _Builder:
                     "values such as this one (an alias bomb?)",
                     "write the values out instead of repeating '*alias' references",
                 )
-        if depth > self.max_depth:
+        if depth >= self.max_depth:  # depth 0 is the root: level 1
             raise self.fail(
                 node,
                 f"nesting deeper than {self.max_depth} levels",
