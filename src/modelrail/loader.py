@@ -52,7 +52,7 @@ _SEQ = _CORE + "seq"
 
 # libyaml's C loader when PyYAML was built with it (several times faster),
 # else the pure-Python one: same nodes, same rules, same positions.
-Loader: type[yaml.CSafeLoader] | type[yaml.SafeLoader] = getattr(
+Loader: type[yaml.CSafeLoader | yaml.SafeLoader] = getattr(
     yaml, "CSafeLoader", yaml.SafeLoader
 )
 
