@@ -48,44 +48,44 @@ def run(
 def _run(repo: Repository, paths: tuple[str, ...], envs: tuple[str, ...]) -> Report:
     in_scope, files = select(repo, paths, envs)
     schemas = SchemaSet(repo.schemas_dir)
-    findings: list[Finding] = []
-    loaded: list[consistency.Loaded] = []
-    bad_input = False
-
-    # Environment files give every other check its context, so the ones in
-    # scope are read even when only a spec was named on the command line.
-    chosen = {f.path for f in files}
-    context = [
-        repo.source(repo.environments_dir / env / ENVIRONMENT_FILE) for env in in_scope
-    ]
-    extra = [c for c in context if c.path not in chosen and c.path.is_file()]
+    # Every environment file is read once, first: they are the context of all
+    # other checks, and promotion chains are judged across all of them.
+    results: dict[Path, tuple[Document | None, list[Finding]]] = {}
     environments: dict[str, Document] = {}
-    for source in [*files, *extra]:
-        doc, problems = _load_and_validate(source, schemas)
-        findings.extend(problems)
-        bad_input |= any(p.rule == LOAD for p in problems)
-        if doc is None:
-            continue
-        if source.kind == "Environment" and source.path.name == ENVIRONMENT_FILE:
-            environments[source.environment] = doc
-        if source.path in chosen:
-            loaded.append(consistency.Loaded(doc, source.environment, source.kind))
-    findings.extend(
+    folders = repo.environment_names()
+    for env in folders:
+        source = repo.environment_file(env)
+        if source.path.is_file():
+            results[source.path] = _load_and_validate(source, schemas)
+            doc = results[source.path][0]
+            if doc is not None:
+                environments[env] = doc
+    # Environment files of the environments in scope are reported even when
+    # only a spec was named: a broken context changes every verdict.
+    reported = {f.path: f for f in files}
+    for env in in_scope:
+        source = repo.environment_file(env)
+        if source.path in results:
+            reported.setdefault(source.path, source)
+    findings: list[Finding] = [
         _missing_environment(env)
         for env in in_scope
-        if not (repo.environments_dir / env / ENVIRONMENT_FILE).is_file()
-    )
-    # Promotion chains are judged over every environment, not only those in scope.
-    for env in repo.environment_names():
-        if env not in environments and env not in in_scope:
-            source = repo.source(repo.environments_dir / env / ENVIRONMENT_FILE)
-            if source.path.is_file():
-                doc, problems = _load_and_validate(source, schemas)
-                if doc is not None:
-                    environments[env] = doc
-    findings.extend(consistency.check(loaded, environments, repo.environment_names()))
+        if not repo.environment_file(env).path.is_file()
+    ]
+    loaded: list[consistency.Loaded] = []
+    for source in sorted(reported.values(), key=lambda s: s.display):
+        if source.path not in results:
+            results[source.path] = _load_and_validate(source, schemas)
+        doc, problems = results[source.path]
+        findings.extend(problems)
+        if doc is not None:
+            loaded.append(consistency.Loaded(doc, source.environment, source.kind))
+    findings.extend(consistency.check(loaded, environments, folders))
     return Report(
-        tuple(sorted(findings)), len(files), tuple(in_scope), bad_input=bad_input
+        tuple(sorted(findings)),
+        len(files),
+        tuple(in_scope),
+        bad_input=any(f.rule == LOAD for f in findings),
     )
 
 

@@ -35,7 +35,7 @@ class Location:
 
 @dataclass(frozen=True, slots=True, order=True)
 class Finding:
-    """One problem. Field order is the sort order: file, line, column, rule."""
+    """One problem. Field order is the sort order: file, line, column, pointer, rule."""
 
     location: Location
     rule: str

@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import math
 import os
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -40,10 +41,12 @@ if TYPE_CHECKING:
 MAX_BYTES = 1024 * 1024
 MAX_ALIASES = 64
 MAX_DEPTH = 64
-# Below this size a file cannot nest deeply enough to exhaust the C stack
-# (libyaml's composer needs ~300 bytes a level; it crashed at ~25,000 levels
-# on an 8 MiB stack), so the event pre-pass runs only on larger files.
-_DEPTH_PREPASS_BYTES = 8 * 1024
+# libyaml's composer recurses in C (~300 bytes of stack a level: it crashed at
+# ~25,000 levels on an 8 MiB stack, so ~3,000 on 1 MiB). Every level needs one
+# of '[', '{', '-', ':' or '?', so a text with fewer of them than this cannot
+# get near that and skips the event pre-pass; any other text is scanned first.
+_DEPTH_PREPASS_INDICATORS = 1000
+_YAML_ONLY_LINE_BREAKS = ("\u2028", "\u2029", "\x85")
 
 _CORE = "tag:yaml.org,2002:"
 _STR = _CORE + "str"
@@ -154,6 +157,10 @@ def load_file(path: Path, display: str | None = None, **limits: int) -> Document
     name = display if display is not None else str(path)
     max_bytes = limits.get("max_bytes", MAX_BYTES)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block open()
+            raise _error(
+                name, 1, 1, "not a regular file", "replace it with a plain YAML file"
+            )
         with path.open("rb") as handle:
             size = os.fstat(handle.fileno()).st_size
             if size > max_bytes:
@@ -168,7 +175,7 @@ def load_file(path: Path, display: str | None = None, **limits: int) -> Document
     except OSError as exc:
         raise LoadError(
             f"cannot read file: {exc.strerror or exc}",
-            Location(name),
+            Location(name, 1, 1),
             "check that the file exists and is readable",
         ) from exc
     return load_bytes(raw, name, **limits)
@@ -208,7 +215,8 @@ def load_text(text: str, name: str, **limits: int) -> Document:
     """Load one document from text: a mapping, safe tags, no duplicates."""
     max_aliases = limits.get("max_aliases", MAX_ALIASES)
     max_depth = limits.get("max_depth", MAX_DEPTH)
-    if len(text) >= _DEPTH_PREPASS_BYTES:
+    _check_line_breaks(text, name)
+    if sum(map(text.count, "[{-:?")) >= _DEPTH_PREPASS_INDICATORS:
         _check_depth(text, name, max_depth)
     loader = Loader(text)
     try:
@@ -259,6 +267,23 @@ def load_text(text: str, name: str, **limits: int) -> Document:
 _MAPPING_HINT = "start the file with 'apiVersion: modelrail.io/v1' and 'kind: ...'"
 
 
+def _check_line_breaks(text: str, name: str) -> None:
+    """Refuse U+2028, U+2029 and NEL: YAML 1.1 parsers count them as line
+    breaks and editors do not, so every line number after one would be off."""
+    for char in _YAML_ONLY_LINE_BREAKS:
+        index = text.find(char)
+        if index >= 0:
+            line = text.count("\n", 0, index) + 1
+            column = index - (text.rfind("\n", 0, index) + 1) + 1
+            raise _error(
+                name,
+                line,
+                column,
+                f"character U+{ord(char):04X} is a line break to YAML but not to editors",
+                "replace it with a space, or write it as an escape in a quoted string",
+            )
+
+
 def _check_depth(text: str, name: str, max_depth: int) -> None:
     """Refuse deep nesting before libyaml's recursive composer sees it."""
     parser = Loader(text)
@@ -307,18 +332,9 @@ class _Builder:
         return _error(self.name, mark.line + 1, mark.column + 1, message, remediation)
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            # A scalar alias costs one reference in the file: it cannot blow up.
-            return self.scalar(node)
-        # An alias is the same node object met twice: count every reuse of a
-        # collection, so an exponential "billion laughs" stops after
-        # max_aliases steps.
-        if id(node) in self.open:
-            raise self.fail(
-                node,
-                "an alias refers to a collection that contains it",
-                "remove the recursive '*alias' reference",
-            )
+        # An alias is the same node object met twice. Every reuse counts: a
+        # collection alias can grow exponentially ("billion laughs"), and a
+        # 500 KB scalar repeated 100,000 times is as bad once it is printed.
         if id(node) in self.seen:
             self.aliases += 1
             if self.aliases > self.max_aliases:
@@ -328,6 +344,15 @@ class _Builder:
                     "values such as this one (an alias bomb?)",
                     "write the values out instead of repeating '*alias' references",
                 )
+        if isinstance(node, yaml.ScalarNode):
+            self.seen.add(id(node))
+            return self.scalar(node)
+        if id(node) in self.open:
+            raise self.fail(
+                node,
+                "an alias refers to a collection that contains it",
+                "remove the recursive '*alias' reference",
+            )
         if depth >= self.max_depth:  # depth 0 is the root: level 1
             raise self.fail(
                 node,
@@ -374,7 +399,7 @@ class _Builder:
             if not isinstance(key, str):
                 raise self.fail(
                     key_node,
-                    f"key {key_node.value!r} is read as {_yaml_type(key)}, "
+                    f"key {_short(key_node.value)} is read as {_yaml_type(key)}, "
                     "not a string",
                     f'quote the key: "{key_node.value}"',
                 )
@@ -393,15 +418,25 @@ class _Builder:
         tag = node.tag
         if tag == _STR:
             return node.value
-        if tag == _CORE + "timestamp":
-            return node.value  # keep dates as written: JSON has no date type
+        if tag in _TEXT_TAGS:
+            # Dates stay as written (JSON has no date type); a lone '=' or a
+            # '<<' used as a value are text too.
+            return node.value
         if tag in _SCALAR_TAGS:
-            try:
-                value = _SCALAR_TAGS[tag](self.scalars, node)
-            except (ValueError, yaml.YAMLError):
+            if tag in _NUMBER_TAGS and len(node.value) > _MAX_NUMBER_CHARS:
+                # Huge hex or sexagesimal (1:1:1...) integers take quadratic
+                # time to convert and cannot even be printed.
                 raise self.fail(
                     node,
-                    f"{node.value!r} is not a valid {tag[len(_CORE) :]}",
+                    f"a number of {len(node.value)} characters is too long",
+                    "quote it if it is text, or shorten it",
+                )
+            try:
+                value = _SCALAR_TAGS[tag](self.scalars, node)
+            except Exception:  # noqa: BLE001 - PyYAML raises ValueError, KeyError, IndexError...
+                raise self.fail(
+                    node,
+                    f"{_short(node.value)} is not a valid {tag[len(_CORE) :]}",
                     "fix the value or quote it to make it a string",
                 ) from None
             if isinstance(value, float) and not math.isfinite(value):
@@ -424,6 +459,9 @@ class _Builder:
         )
 
 
+_TEXT_TAGS = frozenset({_CORE + "timestamp", _CORE + "value", _CORE + "merge"})
+_NUMBER_TAGS = frozenset({_CORE + "int", _CORE + "float"})
+_MAX_NUMBER_CHARS = 64
 _SCALAR_TAGS = {
     _CORE + "int": yaml.constructor.SafeConstructor.construct_yaml_int,
     _CORE + "float": yaml.constructor.SafeConstructor.construct_yaml_float,
@@ -486,6 +524,12 @@ def _reader_error(exc: yaml.YAMLError, text: str, name: str) -> LoadError:
         f"unreadable YAML: {reason}",
         "remove control characters and save the file as UTF-8 text",
     )
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """``repr`` of a value, cut to ``limit`` characters for messages."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "...'"
 
 
 def _yaml_type(value: object) -> str:

@@ -60,7 +60,28 @@ class Schema:
             valid = False
         if valid:
             return []
-        return explain(self.slow.iter_errors(doc.data), doc, self.path.name)
+        findings = explain(self.slow.iter_errors(doc.data), doc, self.path.name)
+        # The two regex engines differ at the edges ('$' before a final
+        # newline, what '\s' holds): when only the fast validator objects,
+        # its own errors are reported, so an invalid file never passes.
+        return findings or self._fast_findings(doc)
+
+    def _fast_findings(self, doc: Document) -> list[Finding]:
+        out = []
+        for error in self.fast.iter_errors(doc.data):
+            pointer = _pointer(error.instance_path)
+            where = _dotted(list(error.instance_path))
+            message = f"{where}: {_cut(error.message, 200)}"
+            out.append(
+                Finding(
+                    doc.locate(pointer),
+                    SCHEMA,
+                    Severity.ERROR,
+                    message,
+                    f"see {self.path.name}",
+                )
+            )
+        return sorted(set(out))
 
 
 class SchemaSet:
@@ -72,17 +93,27 @@ class SchemaSet:
 
     def get(self, kind: str) -> Schema:
         if kind not in self._schemas:
-            path = self.folder / SCHEMA_FILES[kind]
-            try:
-                document = json.loads(path.read_text(encoding="utf-8"))
-            except OSError as exc:
-                raise RepositoryError(
-                    f"cannot read the {kind} schema {path}: {exc.strerror or exc}"
-                ) from exc
-            except ValueError as exc:
-                raise RepositoryError(f"{path} is not valid JSON: {exc}") from exc
-            self._schemas[kind] = Schema(path, document)
+            self._schemas[kind] = self._load(kind)
         return self._schemas[kind]
+
+    def _load(self, kind: str) -> Schema:
+        path = self.folder / SCHEMA_FILES[kind]
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RepositoryError(
+                f"cannot read the {kind} schema {path}: {exc.strerror or exc}"
+            ) from exc
+        except ValueError as exc:
+            raise RepositoryError(f"{path} is not valid JSON: {exc}") from exc
+        schema = Schema(path, document)
+        try:
+            schema.fast  # noqa: B018 - compile now, so a broken schema is a usage error
+        except Exception as exc:
+            raise RepositoryError(
+                f"{path} is not a valid JSON Schema: {_cut(str(exc), 200)}"
+            ) from exc
+        return schema
 
     def validate(self, kind: str, doc: Document) -> list[Finding]:
         return self.get(kind).validate(doc)
@@ -194,23 +225,25 @@ def _describe(
         return Finding(location, SCHEMA, Severity.ERROR, message, fix)
 
     if kind == "additionalProperties":
+        present = set(value) if isinstance(value, dict) else set()
         allowed = sorted(_properties(error))
+        free = [k for k in allowed if k not in present]
         for extra in _extra_keys(error):
             child = f"{ptr}/{escape_pointer_token(extra)}"
             guess = folded.get((ptr, extra)) or next(
-                iter(difflib.get_close_matches(extra, allowed, n=1, cutoff=0.6)), None
+                iter(difflib.get_close_matches(extra, free, n=1, cutoff=0.6)), None
             )
             if guess:
                 yield finding(
                     child,
-                    f"unknown key {extra!r} in {where}; did you mean {guess!r}?",
+                    f"unknown key {_short(extra)} in {where}; did you mean {guess!r}?",
                     f"rename it to {guess!r}",
                     key=True,
                 )
             else:
                 yield finding(
                     child,
-                    f"unknown key {extra!r} in {where}",
+                    f"unknown key {_short(extra)} in {where}",
                     f"remove it; allowed keys are: {', '.join(allowed)}",
                     key=True,
                 )
@@ -238,7 +271,7 @@ def _describe(
         hint = f"; did you mean {suggestion!r}?" if suggestion else ""
         yield finding(
             ptr,
-            f"{where} is {value!r}, not one of {shown}{hint}",
+            f"{where} is {_short(value)}, not one of {shown}{hint}",
             f"use one of {shown}",
         )
         return
@@ -246,7 +279,9 @@ def _describe(
         desc = _subschema(error).get("description", "")
         yield finding(
             ptr,
-            f"{where} is {value!r}, which is not valid: {_lower(desc)}".rstrip(": "),
+            f"{where} is {_short(value)}, which is not valid: {_lower(desc)}".rstrip(
+                ": "
+            ),
             "write it in the form described",
         )
         return
@@ -269,6 +304,8 @@ def _type_message(
     wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in names)
     node = doc.source_of(ptr)
     value = error.instance
+    if isinstance(node, yaml.ScalarNode) and value is None and not node.value:
+        return (f"{where} is empty; it must be {wanted}", f"write {wanted}")
     if (
         "string" in names
         and isinstance(node, yaml.ScalarNode)
@@ -309,17 +346,26 @@ def _yaml_value(value: object) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"the string {value!r}"
+    return f"the string {_short(value)}"
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """``repr`` of a value, cut for messages: a value may be 1 MiB long."""
+    return _cut(repr(value), limit)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 def _plain(error: ValidationError) -> str:
     kind, bound, value = error.validator, _bound(error), error.instance
     messages = {
-        "minimum": f"{value!r} is below the minimum {bound}",
-        "maximum": f"{value!r} is above the maximum {bound}",
-        "exclusiveMinimum": f"{value!r} must be greater than {bound}",
-        "exclusiveMaximum": f"{value!r} must be less than {bound}",
-        "minLength": f"{value!r} is shorter than {bound} characters",
+        "minimum": f"{_short(value)} is below the minimum {bound}",
+        "maximum": f"{_short(value)} is above the maximum {bound}",
+        "exclusiveMinimum": f"{_short(value)} must be greater than {bound}",
+        "exclusiveMaximum": f"{_short(value)} must be less than {bound}",
+        "minLength": f"{_short(value)} is shorter than {bound} characters",
         "maxLength": f"the value is longer than {bound} characters",
         "minItems": f"the list needs at least {bound} item(s)",
         "maxItems": f"the list has more than {bound} items",
@@ -328,7 +374,7 @@ def _plain(error: ValidationError) -> str:
         "oneOf": "matches none, or more than one, of the allowed forms",
         "anyOf": "matches none of the allowed forms",
     }
-    return messages.get(str(kind), error.message)
+    return messages.get(str(kind), _cut(error.message, 200))
 
 
 def _bound_fix(kind: Any, error: ValidationError) -> str:
@@ -343,6 +389,9 @@ def _close(value: object, options: Sequence[object]) -> object | None:
     lowered = {o.lower(): o for o in text}
     if value.lower() in lowered:
         return lowered[value.lower()]
+    prefixed = [o for o in text if len(value) >= 3 and o.startswith(value.lower())]
+    if len(prefixed) == 1:  # an abbreviation: prod -> production
+        return prefixed[0]
     match = difflib.get_close_matches(value, text, n=1, cutoff=0.6)
     return match[0] if match else None
 
@@ -353,4 +402,8 @@ def _first_sentence(text: str) -> str:
 
 
 def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    """Lower-case the first letter, unless the first word is an acronym (URL, TLS)."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return text
+    return text[:1].lower() + text[1:]

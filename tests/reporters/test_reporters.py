@@ -103,3 +103,25 @@ def test_exit_code_from_worst_severity() -> None:
         (Finding(loc, "MR-LOAD", Severity.ERROR, "e"),), 1, ("dev",), bad_input=True
     )
     assert bad.exit_code == 2
+
+
+def test_text_escapes_line_breaks_and_control_characters() -> None:
+    forged = "x\nfake.yaml:1:1: error [MR-X] forged\x1b[2J"
+    finding = Finding(
+        Location("a.yaml", 2, 3), "MR-SCHEMA", Severity.ERROR, forged, "fix\r"
+    )
+    out = REPORTERS["text"](report(finding), RUN)
+    assert len(out.splitlines()) == 2  # the finding and the summary
+    assert "\\nfake.yaml:1:1" in out
+    assert "\\x1b[2J" in out
+    assert "(fix: fix\\r)" in out
+
+
+def test_text_output_has_one_line_per_finding_whatever_the_messages() -> None:
+    @settings(max_examples=100, deadline=None)
+    @given(findings_strategy)
+    def one_line_each(findings: list[Finding]) -> None:
+        out = REPORTERS["text"](report(*findings), RUN)
+        assert len(out.splitlines()) == len(findings) + 1
+
+    one_line_each()

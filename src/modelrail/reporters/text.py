@@ -15,14 +15,25 @@ if TYPE_CHECKING:
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
 
+def _printable(text: str) -> str:
+    """Escape control and line-break characters: one finding is one line, so a
+    key or value holding a newline or an ANSI escape cannot forge another."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode() for c in text
+    )
+
+
 def line(finding: Finding, *, color: bool = False) -> str:
     severity = finding.severity.label
     rule = f"[{finding.rule}]"
     if color:
         severity = click.style(severity, fg=_COLORS[finding.severity], bold=True)
         rule = click.style(rule, dim=True)
-    fix = f" (fix: {finding.remediation})" if finding.remediation else ""
-    return f"{finding.location}: {severity} {rule} {finding.message}{fix}"
+    fix = f" (fix: {_printable(finding.remediation)})" if finding.remediation else ""
+    where = _printable(str(finding.location))
+    return f"{where}: {severity} {rule} {_printable(finding.message)}{fix}"
 
 
 def summary(report: Report) -> str:
