@@ -194,6 +194,7 @@ def load_bytes(raw: bytes, name: str, **limits: int) -> Document:
         )
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _error(name, 1, 1, "file is UTF-16", "save the file as UTF-8")
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 BOM is allowed, not counted
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -208,7 +209,7 @@ def load_bytes(raw: bytes, name: str, **limits: int) -> Document:
             "(the file looks like Latin-1 or another legacy encoding)",
             "save the file as UTF-8",
         ) from None
-    return load_text(text.removeprefix("\ufeff"), name, **limits)
+    return load_text(text, name, **limits)
 
 
 def load_text(text: str, name: str, **limits: int) -> Document:
@@ -218,16 +219,17 @@ def load_text(text: str, name: str, **limits: int) -> Document:
     _check_line_breaks(text, name)
     if sum(map(text.count, "[{-:?")) >= _DEPTH_PREPASS_INDICATORS:
         _check_depth(text, name, max_depth)
-    loader = Loader(text)
+    loader = None
     try:
+        loader = Loader(text)  # the pure-Python reader checks characters here
         if not loader.check_node():
             raise _error(name, 1, 1, "file is empty", _MAPPING_HINT)
         root = loader.get_node()
         assert root is not None  # check_node said there is one
-        if loader.check_node():
-            second = loader.get_node()
-            assert second is not None
-            mark = second.start_mark
+        after = loader.peek_event()
+        if after is not None and not isinstance(after, yaml.StreamEndEvent):
+            mark = after.start_mark  # the '---' that starts the second document
+            assert mark is not None
             raise _error(
                 name,
                 mark.line + 1,
@@ -248,7 +250,8 @@ def load_text(text: str, name: str, **limits: int) -> Document:
             name, 1, 1, "document is nested too deeply", "flatten the structure"
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(root, yaml.MappingNode):
         mark = root.start_mark
         kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
@@ -286,9 +289,10 @@ def _check_line_breaks(text: str, name: str) -> None:
 
 def _check_depth(text: str, name: str, max_depth: int) -> None:
     """Refuse deep nesting before libyaml's recursive composer sees it."""
-    parser = Loader(text)
+    parser = None
     depth = 0
     try:
+        parser = Loader(text)
         while (event := parser.get_event()) is not None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
@@ -309,7 +313,8 @@ def _check_depth(text: str, name: str, max_depth: int) -> None:
     except yaml.YAMLError as exc:
         raise _reader_error(exc, text, name) from None
     finally:
-        parser.dispose()
+        if parser is not None:
+            parser.dispose()
 
 
 # ---------------------------------------------------------------- building
@@ -513,8 +518,11 @@ def _reader_error(exc: yaml.YAMLError, text: str, name: str) -> LoadError:
     reason = getattr(exc, "reason", None) or str(exc)
     line = column = 1
     if isinstance(position, int):
-        # libyaml counts bytes of the UTF-8 encoding.
-        prefix = text.encode("utf-8")[:position].decode("utf-8", "replace")
+        # libyaml counts bytes of the UTF-8 encoding, PyYAML's reader characters.
+        if Loader is getattr(yaml, "CSafeLoader", None):
+            prefix = text.encode("utf-8")[:position].decode("utf-8", "replace")
+        else:
+            prefix = text[:position]
         line = prefix.count("\n") + 1
         column = len(prefix) - (prefix.rfind("\n") + 1) + 1
     return _error(
