@@ -84,27 +84,27 @@ class Document:
         With ``key=True`` and a pointer that ends in a mapping key, the position
         is the key's own (where a typo is) rather than its value's.
         """
-        node: yaml.Node = self.node
-        key_node: yaml.Node | None = None
-        for token in _split_pointer(pointer):
-            child, child_key = _child(node, token)
-            if child is None:
-                key_node = None
-                break
-            node, key_node = child, child_key
+        node, key_node, _ = self._walk(pointer)
         target = key_node if key and key_node is not None else node
         mark = target.start_mark
         return Location(self.path, mark.line + 1, mark.column + 1, pointer)
 
     def source_of(self, pointer: str) -> yaml.Node | None:
         """The node at ``pointer`` exactly, or None when it does not exist."""
+        node, _, exact = self._walk(pointer)
+        return node if exact else None
+
+    def _walk(self, pointer: str) -> tuple[yaml.Node, yaml.Node | None, bool]:
+        """The deepest node on the way to ``pointer``, its key node, and
+        whether it is the node ``pointer`` names."""
         node: yaml.Node = self.node
+        key_node: yaml.Node | None = None
         for token in _split_pointer(pointer):
-            child, _ = _child(node, token)
+            child, child_key = _child(node, token)
             if child is None:
-                return None
-            node = child
-        return node
+                return node, None, False
+            node, key_node = child, child_key
+        return node, key_node, True
 
 
 def _split_pointer(pointer: str) -> Iterator[str]:
