@@ -33,6 +33,7 @@ import yaml
 
 from modelrail.errors import ModelrailError
 from modelrail.findings import Location
+from modelrail.values import describe, short
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -404,7 +405,7 @@ class _Builder:
             if not isinstance(key, str):
                 raise self.fail(
                     key_node,
-                    f"key {_short(key_node.value)} is read as {_yaml_type(key)}, "
+                    f"key {short(key_node.value)} is read as {describe(key)}, "
                     "not a string",
                     f'quote the key: "{key_node.value}"',
                 )
@@ -441,7 +442,7 @@ class _Builder:
             except Exception:  # noqa: BLE001 - PyYAML raises ValueError, KeyError, IndexError...
                 raise self.fail(
                     node,
-                    f"{_short(node.value)} is not a valid {tag[len(_CORE) :]}",
+                    f"{short(node.value)} is not a valid {tag[len(_CORE) :]}",
                     "fix the value or quote it to make it a string",
                 ) from None
             if isinstance(value, float) and not math.isfinite(value):
@@ -532,24 +533,6 @@ def _reader_error(exc: yaml.YAMLError, text: str, name: str) -> LoadError:
         f"unreadable YAML: {reason}",
         "remove control characters and save the file as UTF-8 text",
     )
-
-
-def _short(value: object, limit: int = 60) -> str:
-    """``repr`` of a value, cut to ``limit`` characters for messages."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 5] + "...'"
-
-
-def _yaml_type(value: object) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if value is None:
-        return "null"
-    if isinstance(value, int):
-        return f"the integer {value}"
-    if isinstance(value, float):
-        return f"the number {value!r}"
-    return type(value).__name__
 
 
 def _human(size: int) -> str:

@@ -22,6 +22,7 @@ import yaml
 from modelrail.errors import RepositoryError
 from modelrail.findings import SCHEMA, Finding, Severity
 from modelrail.loader import Document, escape_pointer_token
+from modelrail.values import cut, describe, short
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -71,7 +72,7 @@ class Schema:
         for error in self.fast.iter_errors(doc.data):
             pointer = _pointer(error.instance_path)
             where = _dotted(list(error.instance_path))
-            message = f"{where}: {_cut(error.message, 200)}"
+            message = f"{where}: {cut(error.message, 200)}"
             out.append(
                 Finding(
                     doc.locate(pointer),
@@ -111,7 +112,7 @@ class SchemaSet:
             schema.fast  # noqa: B018 - compile now, so a broken schema is a usage error
         except Exception as exc:
             raise RepositoryError(
-                f"{path} is not a valid JSON Schema: {_cut(str(exc), 200)}"
+                f"{path} is not a valid JSON Schema: {cut(str(exc), 200)}"
             ) from exc
         return schema
 
@@ -236,14 +237,14 @@ def _describe(
             if guess:
                 yield finding(
                     child,
-                    f"unknown key {_short(extra)} in {where}; did you mean {guess!r}?",
+                    f"unknown key {short(extra)} in {where}; did you mean {guess!r}?",
                     f"rename it to {guess!r}",
                     key=True,
                 )
             else:
                 yield finding(
                     child,
-                    f"unknown key {_short(extra)} in {where}",
+                    f"unknown key {short(extra)} in {where}",
                     f"remove it; allowed keys are: {', '.join(allowed)}",
                     key=True,
                 )
@@ -271,7 +272,7 @@ def _describe(
         hint = f"; did you mean {suggestion!r}?" if suggestion else ""
         yield finding(
             ptr,
-            f"{where} is {_short(value)}, not one of {shown}{hint}",
+            f"{where} is {short(value)}, not one of {shown}{hint}",
             f"use one of {shown}",
         )
         return
@@ -279,7 +280,7 @@ def _describe(
         desc = _subschema(error).get("description", "")
         yield finding(
             ptr,
-            f"{where} is {_short(value)}, which is not valid: {_lower(desc)}".rstrip(
+            f"{where} is {short(value)}, which is not valid: {_lower(desc)}".rstrip(
                 ": "
             ),
             "write it in the form described",
@@ -316,10 +317,10 @@ def _type_message(
         # meant as text but became a boolean or a number.
         message = (
             f"{where} must be {wanted}, but the unquoted {node.value} is read by "
-            f"YAML as {_yaml_value(value)}"
+            f"YAML as {describe(value)}"
         )
         return message, f'quote it: "{node.value}"'
-    return (f"{where} must be {wanted}, not {_yaml_value(value)}", f"write {wanted}")
+    return (f"{where} must be {wanted}, not {describe(value)}", f"write {wanted}")
 
 
 _TYPE_NAMES = {
@@ -333,39 +334,14 @@ _TYPE_NAMES = {
 }
 
 
-def _yaml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if value is None:
-        return "null (an empty value)"
-    if isinstance(value, int):
-        return f"the integer {value}"
-    if isinstance(value, float):
-        return f"the number {value!r}"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return f"the string {_short(value)}"
-
-
-def _short(value: object, limit: int = 60) -> str:
-    """``repr`` of a value, cut for messages: a value may be 1 MiB long."""
-    return _cut(repr(value), limit)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 4] + "...'"
-
-
 def _plain(error: ValidationError) -> str:
     kind, bound, value = error.validator, _bound(error), error.instance
     messages = {
-        "minimum": f"{_short(value)} is below the minimum {bound}",
-        "maximum": f"{_short(value)} is above the maximum {bound}",
-        "exclusiveMinimum": f"{_short(value)} must be greater than {bound}",
-        "exclusiveMaximum": f"{_short(value)} must be less than {bound}",
-        "minLength": f"{_short(value)} is shorter than {bound} characters",
+        "minimum": f"{short(value)} is below the minimum {bound}",
+        "maximum": f"{short(value)} is above the maximum {bound}",
+        "exclusiveMinimum": f"{short(value)} must be greater than {bound}",
+        "exclusiveMaximum": f"{short(value)} must be less than {bound}",
+        "minLength": f"{short(value)} is shorter than {bound} characters",
         "maxLength": f"the value is longer than {bound} characters",
         "minItems": f"the list needs at least {bound} item(s)",
         "maxItems": f"the list has more than {bound} items",
@@ -374,7 +350,7 @@ def _plain(error: ValidationError) -> str:
         "oneOf": "matches none, or more than one, of the allowed forms",
         "anyOf": "matches none of the allowed forms",
     }
-    return messages.get(str(kind), _cut(error.message, 200))
+    return messages.get(str(kind), cut(error.message, 200))
 
 
 def _bound_fix(kind: Any, error: ValidationError) -> str:
