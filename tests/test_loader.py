@@ -908,3 +908,15 @@ def test_dumped_data_loads_as_safe_load_reads_it(data: dict[str, Any]) -> None:
     doc = load_text(text, NAME)
     assert doc.data == yaml.safe_load(text)
     assert json.dumps(doc.data, sort_keys=True) == json.dumps(data, sort_keys=True)
+
+
+@pytest.mark.parametrize("text", ["a: !!null x\n", "a: !!null 0\n"])
+def test_explicit_null_tag_on_text_is_refused(text: str) -> None:
+    error = load_error(text)
+    assert where(error) == (1, 4)
+    assert error.message.endswith("is not a valid null")
+
+
+@pytest.mark.parametrize("text", ["a: !!null\n", "a: !!null ~\n", "a: !!null null\n"])
+def test_explicit_null_tag_on_null_loads(text: str) -> None:
+    assert load_text(text, NAME).data == {"a": None}

@@ -515,12 +515,6 @@ def test_problems_in_several_sections_are_each_reported_once() -> None:
 # ---------------------------------------------------------------- known bugs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: an unquoted 1.3 where a string enum is expected gives two "
-    "findings on the same spot (enum and type), not one",
-)
 def test_unquoted_number_in_a_string_enum_is_one_finding() -> None:
     text = mutate(FRAUD, 'minVersion: "1.3"', "minVersion: 1.3")
     line, column, message, remediation = one_finding("ModelDeployment", text)
@@ -529,14 +523,6 @@ def test_unquoted_number_in_a_string_enum_is_one_finding() -> None:
     assert remediation == 'quote it: "1.3"'
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: a key that fails propertyNames is reported as the mapping's "
-    "value ('spec.compliance.evidence is 'load_test'') at the mapping's first "
-    "key; python-jsonschema reports it as a 'pattern' error, so _describe's "
-    "propertyNames branch never runs",
-)
 def test_bad_key_name_points_at_the_key() -> None:
     text = mutate(FRAUD, "      loadTest:", "      load_test:")
     line, column, message, _ = one_finding("ModelDeployment", text)

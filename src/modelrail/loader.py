@@ -437,6 +437,13 @@ class _Builder:
                     f"a number of {len(node.value)} characters is too long",
                     "quote it if it is text, or shorten it",
                 )
+            if tag == _CORE + "null" and node.value not in _NULL_TEXTS:
+                # PyYAML would read any text under an explicit !!null as null.
+                raise self.fail(
+                    node,
+                    f"{short(node.value)} is not a valid null",
+                    "remove the !!null tag, or leave the value empty",
+                )
             try:
                 value = _SCALAR_TAGS[tag](self.scalars, node)
             except Exception:  # noqa: BLE001 - PyYAML raises ValueError, KeyError, IndexError...
@@ -468,6 +475,7 @@ class _Builder:
 _TEXT_TAGS = frozenset({_CORE + "timestamp", _CORE + "value", _CORE + "merge"})
 _NUMBER_TAGS = frozenset({_CORE + "int", _CORE + "float"})
 _MAX_NUMBER_CHARS = 64
+_NULL_TEXTS = frozenset({"", "~", "null", "Null", "NULL"})
 _SCALAR_TAGS = {
     _CORE + "int": yaml.constructor.SafeConstructor.construct_yaml_int,
     _CORE + "float": yaml.constructor.SafeConstructor.construct_yaml_float,

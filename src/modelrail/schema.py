@@ -128,6 +128,16 @@ def explain(
 ) -> list[Finding]:
     """One finding per problem, each placed on the line that holds it."""
     leaves = [_leaf(error) for error in errors]
+    # A value of the wrong type also fails its enum or const: the type message
+    # (which explains YAML's reading of it) is the one line worth showing.
+    mistyped = {_pointer(e.absolute_path) for e in leaves if e.validator == "type"}
+    leaves = [
+        e
+        for e in leaves
+        if not (
+            e.validator in ("enum", "const") and _pointer(e.absolute_path) in mistyped
+        )
+    ]
     findings: list[Finding] = []
     folded = _fold_typos(leaves)
     for error in leaves:
@@ -225,6 +235,17 @@ def _describe(
         location = doc.locate(pointer, key=key)
         return Finding(location, SCHEMA, Severity.ERROR, message, fix)
 
+    if "propertyNames" in list(error.absolute_schema_path)[:-1]:
+        # A key that fails propertyNames: python-jsonschema reports it on the
+        # mapping with the key as the instance; point at the key itself.
+        rule = f"match {_bound(error)}" if kind == "pattern" else f"satisfy {kind}"
+        yield finding(
+            f"{ptr}/{escape_pointer_token(str(value))}",
+            f"key {short(value)} in {where} is not a valid name",
+            f"rename it to {rule}",
+            key=True,
+        )
+        return
     if kind == "additionalProperties":
         present = set(value) if isinstance(value, dict) else set()
         allowed = sorted(_properties(error))
@@ -284,14 +305,6 @@ def _describe(
                 ": "
             ),
             "write it in the form described",
-        )
-        return
-    if kind == "propertyNames":
-        yield finding(
-            ptr,
-            f"key {value!r} in {_dotted(path[:-1]) if path else where} "
-            "is not a valid name",
-            "rename the key",
         )
         return
     yield finding(ptr, f"{where}: {_plain(error)}", _bound_fix(kind, error))
