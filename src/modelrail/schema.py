@@ -151,7 +151,7 @@ def _leaf(error: ValidationError) -> ValidationError:
 
     while error.validator in ("oneOf", "anyOf") and error.context:
         best = best_match(error.context)
-        if best is None or best is error:
+        if best is None:
             break
         error = best
     return error
