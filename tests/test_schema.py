@@ -275,13 +275,13 @@ MODEL_DEPLOYMENT_CASES: dict[str, MutationCase] = {
     "serving-env-value-and-secret": (
         FRAUD, "{name: LOG_FORMAT, value: json}",
         "{name: LOG_FORMAT, value: json, secretKeyRef: {name: logs, key: fmt}}",
-        50, 9, (("spec.serving.env[0]: matches none, or more than one, of the "
+        51, 9, (("spec.serving.env[0]: matches none, or more than one, of the "
                  "allowed forms"),),
         "a literal value, or a reference to a Secret or ConfigMap key",
     ),
     "serving-env-neither": (
         FRAUD, "{name: OMP_NUM_THREADS, value: \"2\"}", "{name: OMP_NUM_THREADS}",
-        51, 9, ("spec.serving.env[1]",), "",
+        52, 9, ("spec.serving.env[1]",), "",
     ),
     "serving-image-pattern": (
         FRAUD, "registry.example.com/ml/fraud-detector@sha256:48aae3",
@@ -292,112 +292,112 @@ MODEL_DEPLOYMENT_CASES: dict[str, MutationCase] = {
     ),
     "slo-maximum": (
         FRAUD, "availability: 99.95", "availability: 100.5",
-        55, 19, ("spec.slo.availability: 100.5 is above the maximum 100",),
+        56, 19, ("spec.slo.availability: 100.5 is above the maximum 100",),
         "percentage of requests that must succeed",
     ),
     "slo-minimum": (
         FRAUD, "availability: 99.95", "availability: 85",
-        55, 19, ("spec.slo.availability: 85 is below the minimum 90",),
+        56, 19, ("spec.slo.availability: 85 is below the minimum 90",),
         "percentage of requests that must succeed over the window",
     ),
     "slo-missing-in-flow-mapping": (
         FRAUD, "latency: {p50: 25, p95: 80, p99: 150}", "latency: {p50: 25, p99: 150}",
-        56, 5, ("missing required key 'p95' in spec.slo.latency",),
+        57, 5, ("missing required key 'p95' in spec.slo.latency",),
         "add 'p95' (95th percentile latency, ms)",
     ),
     "slo-duration-pattern": (
         FRAUD, "    window: 30d\n", "    window: 30 days\n",
-        59, 13, ("spec.slo.window is '30 days', which is not valid",
+        60, 13, ("spec.slo.window is '30 days', which is not valid",
                  "duration such as 30s, 15m, 24h, 7d or 1h30m"),
         "write it in the form described",
     ),
     "rollout-enum-typo": (
         FRAUD, "strategy: canary", "strategy: canery",
-        61, 15, (("spec.rollout.strategy is 'canery', not one of 'canary', 'rolling'; "
+        62, 15, (("spec.rollout.strategy is 'canery', not one of 'canary', 'rolling'; "
                   "did you mean 'canary'?"),),
         "use one of 'canary', 'rolling'",
     ),
     "rollout-maximum-in-list": (
         FRAUD, "      - {weight: 100}\n", "      - {weight: 101}\n",
-        68, 18, ("spec.rollout.steps[4].weight: 101 is above the maximum 100",),
+        69, 18, ("spec.rollout.steps[4].weight: 101 is above the maximum 100",),
         "percentage of traffic sent to the new version",
     ),
     "rollback-duration-pattern": (
         FRAUD, "maxDuration: 15m ", "maxDuration: 15 minutes ",
-        72, 18, ("spec.rollback.maxDuration is '15 minutes', which is not valid",
+        73, 18, ("spec.rollback.maxDuration is '15 minutes', which is not valid",
                  "duration such as 30s"),
         "write it in the form described",
     ),
     "rollback-wrong-type": (
         FRAUD, "    automatic: true\n", "    automatic: yes please\n",
-        71, 16, (("spec.rollback.automatic must be true or false, not the string "
+        72, 16, (("spec.rollback.automatic must be true or false, not the string "
                   "'yes please'"),),
         "write true or false",
     ),
     "monitoring-missing-required": (
         FRAUD, "    runbook: https://runbooks.example.com/ml/fraud-detector\n", "",
-        76, 3, ("missing required key 'runbook' in spec.monitoring",),
+        77, 3, ("missing required key 'runbook' in spec.monitoring",),
         "add 'runbook' (the incident runbook for this model)",
     ),
     "monitoring-maximum": (
         FRAUD, "floor: 0.91", "floor: 91",
-        79, 41, ("spec.monitoring.accuracy.floor: 91 is above the maximum 1",),
+        80, 41, ("spec.monitoring.accuracy.floor: 91 is above the maximum 1",),
         "alert when the live metric falls below this value",
     ),
     "monitoring-enum-case": (
         FRAUD, "method: psi", "method: PSI",
-        78, 21, ("spec.monitoring.drift.method is 'PSI'", "did you mean 'psi'?"),
+        79, 21, ("spec.monitoring.drift.method is 'PSI'", "did you mean 'psi'?"),
         "use one of 'psi', 'ks'",
     ),
     "security-enum-typo": (
         FRAUD, "seccompProfile: RuntimeDefault", "seccompProfile: runtimedefault",
-        90, 21, ("spec.security.seccompProfile is 'runtimedefault'",
+        91, 21, ("spec.security.seccompProfile is 'runtimedefault'",
                  "did you mean 'RuntimeDefault'?"),
         "use one of 'RuntimeDefault', 'Localhost', 'Unconfined'",
     ),
     "security-minimum": (
         FRAUD, "runAsUser: 10001", "runAsUser: 0",
-        86, 16, ("spec.security.runAsUser: 0 is below the minimum 1",),
+        87, 16, ("spec.security.runAsUser: 0 is below the minimum 1",),
         "the UID the container runs as",
     ),
     "security-norway-in-list": (
         FRAUD, "capabilities: {drop: [ALL]}", "capabilities: {drop: [ALL, off]}",
-        89, 32, (("spec.security.capabilities.drop[1] must be a string, but the "
+        90, 32, (("spec.security.capabilities.drop[1] must be a string, but the "
                   "unquoted off is read by YAML as the boolean false"),),
         'quote it: "off"',
     ),
     "compliance-norway-problem": (
         ASSISTANT, '["FR", "DE", "NO"]', "[FR, NO]",
-        105, 25, (("spec.compliance.dataResidency[1] must be a string, but the "
+        106, 25, (("spec.compliance.dataResidency[1] must be a string, but the "
                    "unquoted NO is read by YAML as the boolean false"),),
         'quote it: "NO"',
     ),
     "compliance-enum-typo": (
         FRAUD, "lawfulBasis: legitimate-interests", "lawfulBasis: legitimate-interest",
-        101, 43, ("spec.compliance.gdpr.lawfulBasis is 'legitimate-interest'",
+        102, 43, ("spec.compliance.gdpr.lawfulBasis is 'legitimate-interest'",
                   "did you mean 'legitimate-interests'?"),
         "use one of 'consent'",
     ),
     "compliance-evidence-url": (
         FRAUD, "      loadTest: https://perf", "      loadTest: ftp://perf",
-        105, 17, ("spec.compliance.evidence.loadTest is 'ftp://perf.example.com",
+        106, 17, ("spec.compliance.evidence.loadTest is 'ftp://perf.example.com",
                   "which is not valid: an http(s) URL"),
         "write it in the form described",
     ),
     "chatbot-minimum": (
         ASSISTANT, "maxOutputTokens: 1024", "maxOutputTokens: 0",
-        115, 22, ("spec.chatbot.maxOutputTokens: 0 is below the minimum 1",),
+        116, 22, ("spec.chatbot.maxOutputTokens: 0 is below the minimum 1",),
         "the most tokens an answer may have",
     ),
     "chatbot-missing-required": (
         ASSISTANT, "conversationLogs: {retention: 30d, encrypted: true}",
         "conversationLogs: {encrypted: true}",
-        113, 5, ("missing required key 'retention' in spec.chatbot.conversationLogs",),
+        114, 5, ("missing required key 'retention' in spec.chatbot.conversationLogs",),
         "add 'retention' (how long conversations are kept)",
     ),
     "chatbot-unknown-key": (
         ASSISTANT, "    maxOutputTokens: 1024", "    maxOutputToken: 1024",
-        115, 5, (("unknown key 'maxOutputToken' in spec.chatbot; "
+        116, 5, (("unknown key 'maxOutputToken' in spec.chatbot; "
                   "did you mean 'maxOutputTokens'?"),),
         "rename it to 'maxOutputTokens'",
     ),

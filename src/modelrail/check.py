@@ -6,14 +6,23 @@ picks the exit code from the report.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from modelrail import consistency
-from modelrail.findings import LOAD, Finding, Location, Severity
+from modelrail import consistency, profiles
+from modelrail.engine import Active, Crash, Registry, evaluate, load_policies
+from modelrail.findings import CONFIG, LOAD, Finding, Location, Severity
 from modelrail.loader import Document, LoadError, load_file, paused_gc
-from modelrail.repo import ENVIRONMENT_FILE, Repository, SourceFile, select
+from modelrail.policy import TIERS, Context, Environment
+from modelrail.repo import (
+    ENVIRONMENT_FILE,
+    Repository,
+    SourceFile,
+    select,
+)
 from modelrail.schema import SchemaSet
+from modelrail.waivers import Book
 
 
 @dataclass(frozen=True)
@@ -22,32 +31,58 @@ class Report:
     files: int
     environments: tuple[str, ...]
     bad_input: bool = field(default=False)
+    crashes: tuple[Crash, ...] = ()
+    policies: int = 0
 
     @property
     def worst(self) -> Severity | None:
-        return max((f.severity for f in self.findings), default=None)
+        """The worst severity of the findings that are not waived."""
+        return max((f.severity for f in self.findings if not f.waived), default=None)
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity)
+        return sum(1 for f in self.findings if f.severity is severity and not f.waived)
+
+    @property
+    def waived(self) -> int:
+        return sum(1 for f in self.findings if f.waived)
 
     @property
     def exit_code(self) -> int:
-        """2 when a file could not be read as YAML, 1 for errors, else 0."""
+        """3 when a policy crashed, 2 for unreadable input or configuration,
+        1 for errors that are not waived, else 0."""
+        if self.crashes:
+            return 3
         if self.bad_input:
             return 2
         return 1 if self.worst is Severity.ERROR else 0
 
 
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How a run judges: the day waivers are measured against, and whether
+    waivers apply (``--no-waivers`` shows every finding at full severity)."""
+
+    today: datetime.date = field(default_factory=datetime.date.today)
+    waivers: bool = True
+
+
 def run(
-    repo: Repository, paths: tuple[str, ...] = (), envs: tuple[str, ...] = ()
+    repo: Repository,
+    paths: tuple[str, ...] = (),
+    envs: tuple[str, ...] = (),
+    options: Options | None = None,
 ) -> Report:
     with paused_gc():
-        return _run(repo, paths, envs)
+        return _run(repo, paths, envs, options or Options())
 
 
-def _run(repo: Repository, paths: tuple[str, ...], envs: tuple[str, ...]) -> Report:
+def _run(
+    repo: Repository, paths: tuple[str, ...], envs: tuple[str, ...], options: Options
+) -> Report:
     in_scope, files = select(repo, paths, envs)
     schemas = SchemaSet(repo.schemas_dir)
+    registry = load_policies(repo.policies_dir, repo.root)
+    config = profiles.load(repo.policies_dir, repo.root, registry, schemas)
     # Every environment file is read once, first: they are the context of all
     # other checks, and promotion chains are judged across all of them.
     results: dict[Path, tuple[Document | None, list[Finding]]] = {}
@@ -62,16 +97,18 @@ def _run(repo: Repository, paths: tuple[str, ...], envs: tuple[str, ...]) -> Rep
                 environments[env] = doc
     # Environment files of the environments in scope are reported even when
     # only a spec was named: a broken context changes every verdict.
+    # So are their waivers: they decide whether a spec's findings fail the run.
     reported = {f.path: f for f in files}
     for env in in_scope:
-        source = repo.environment_file(env)
-        if source.path in results:
-            reported.setdefault(source.path, source)
+        for source in (repo.environment_file(env), repo.waivers_file(env)):
+            if source.path in results or source.path.is_file():
+                reported.setdefault(source.path, source)
     findings: list[Finding] = [
         _missing_environment(env)
         for env in in_scope
         if not repo.environment_file(env).path.is_file()
     ]
+    findings.extend(config.problems)
     loaded: list[consistency.Loaded] = []
     for source in sorted(reported.values(), key=lambda s: s.display):
         if source.path not in results:
@@ -81,12 +118,95 @@ def _run(repo: Repository, paths: tuple[str, ...], envs: tuple[str, ...]) -> Rep
         if doc is not None:
             loaded.append(consistency.Loaded(doc, source.environment, source.kind))
     findings.extend(consistency.check(loaded, environments, folders))
+    crashes = _policies(repo, registry, config, loaded, environments, options, findings)
     return Report(
         tuple(sorted(findings)),
         len(files),
         tuple(in_scope),
-        bad_input=any(f.rule == LOAD for f in findings),
+        bad_input=any(f.rule == LOAD or f.rule.startswith(CONFIG) for f in findings),
+        crashes=tuple(crashes),
+        policies=len(registry),
     )
+
+
+def _policies(
+    repo: Repository,
+    registry: Registry,
+    config: profiles.Profiles,
+    loaded: list[consistency.Loaded],
+    environments: dict[str, Document],
+    options: Options,
+    findings: list[Finding],
+) -> list[Crash]:
+    """Run the policies on every valid spec whose environment is valid, then
+    apply the waivers of its environment. Appends to ``findings``."""
+    views = {name: Environment(doc.data) for name, doc in environments.items()}
+    active: dict[str, list[Active]] = {}
+    books: dict[str, Book] = {}
+    for item in loaded:
+        if item.kind == "Waivers" and item.environment in views:
+            books[item.environment] = Book(
+                item.doc, registry, config.waivers, options.today
+            )
+            findings.extend(books[item.environment].problems)
+    crashes: list[Crash] = []
+    checked: dict[str, set[str]] = {}
+    for item in loaded:
+        env = views.get(item.environment)
+        if item.kind != "ModelDeployment" or env is None:
+            continue
+        if item.environment not in active:
+            active[item.environment] = _activate(env, config, views, options)
+            findings.extend(
+                _profile_problem(env, environments[item.environment], config)
+            )
+        found, crashed = evaluate(item.doc, env, active[item.environment])
+        crashes.extend(crashed)
+        name = item.doc.data["metadata"]["name"]
+        checked.setdefault(item.environment, set()).add(name)
+        book = books.get(item.environment)
+        if book is not None:
+            found = book.apply(name, found, enabled=options.waivers)
+        findings.extend(found)
+    for env_name, book in books.items():
+        known = {
+            f.path.stem for f in repo.files(env_name) if f.kind == "ModelDeployment"
+        }
+        findings.extend(book.stale(checked.get(env_name, set()), known))
+    return crashes
+
+
+def _activate(
+    env: Environment,
+    config: profiles.Profiles,
+    views: dict[str, Environment],
+    options: Options,
+) -> list[Active]:
+    name = env.profile if config.exists(env.profile) else env.tier
+    settings = config.settings(name)
+    return [
+        Active(policy, setting.severity, Context(options.today, views, setting.options))
+        for policy in config.registry
+        if (setting := settings[policy.id]).severity is not None
+    ]
+
+
+def _profile_problem(
+    env: Environment, doc: Document, config: profiles.Profiles
+) -> list[Finding]:
+    if config.exists(env.profile):
+        return []
+    known = ", ".join(sorted({*config.names, *TIERS}))
+    return [
+        Finding(
+            doc.locate("/spec/policyProfile"),
+            profiles.UNKNOWN_PROFILE,
+            Severity.ERROR,
+            f"policy profile {env.profile!r} is not defined (known: {known}); "
+            f"the {env.tier} profile is used instead",
+            "name a profile of policies/profiles.yaml, or remove policyProfile",
+        )
+    ]
 
 
 def _load_and_validate(

@@ -42,12 +42,22 @@ class Finding:
     severity: Severity
     message: str
     remediation: str = ""
+    waiver: str = ""  # how it is waived; a waived finding never fails a run
+
+    @property
+    def waived(self) -> bool:
+        return bool(self.waiver)
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity.label} [{self.rule}] {self.message}"
+        waived = " (waived)" if self.waiver else ""
+        return (
+            f"{self.location}: {self.severity.label}{waived} [{self.rule}] "
+            f"{self.message}"
+        )
 
 
 # Rule identifiers the engine itself emits (policies bring their own).
 LOAD = "MR-LOAD"
 SCHEMA = "MR-SCHEMA"
 CONSISTENCY = "MR-REPO"
+CONFIG = "MR-CONFIG"  # policies/profiles.yaml and policy profiles: bad input

@@ -40,6 +40,10 @@ class Repository:
     def schemas_dir(self) -> Path:
         return self.root / "schemas"
 
+    @property
+    def policies_dir(self) -> Path:
+        return self.root / "policies"
+
     def environment_names(self) -> list[str]:
         names = sorted(
             p.name for p in _list(self.environments_dir)
@@ -62,6 +66,9 @@ class Repository:
 
     def environment_file(self, environment: str) -> SourceFile:
         return self.source(self.environments_dir / environment / ENVIRONMENT_FILE)
+
+    def waivers_file(self, environment: str) -> SourceFile:
+        return self.source(self.environments_dir / environment / WAIVERS_FILE)
 
     def source(self, path: Path) -> SourceFile:
         kind = _KINDS.get(path.stem, "ModelDeployment")

@@ -34,6 +34,7 @@ SCHEMA_FILES = {
     "ModelDeployment": "modeldeployment.v1.json",
     "Environment": "environment.v1.json",
     "Waivers": "waivers.v1.json",
+    "PolicyProfiles": "profiles.v1.json",
 }
 
 

@@ -41,7 +41,7 @@ def _wrong_type(p: Path) -> None:
 
 def _missing_section(p: Path) -> None:
     text = p.read_text()
-    start, end = text.index("  rollback:\n"), text.index("  monitoring:\n")
+    start, end = text.index("  slo:\n"), text.index("  rollout:\n")
     p.write_text(text[:start] + text[end:])
 
 
@@ -83,7 +83,7 @@ CASES: list[tuple[str, Mutation, str, str, int, int, str]] = [
     ("wrong-type", _wrong_type, "MR-SCHEMA", "port: [8080]", 11, 1,
      "spec.serving.port must be a whole number, not a list"),
     ("missing-section", _missing_section, "MR-SCHEMA", "spec:", 1, 1,
-     "missing required key 'rollback' in spec"),
+     "missing required key 'slo' in spec"),
     ("duplicate-key", _duplicate_key, "MR-LOAD", "type: chatbot", 3, 2,
      "duplicate key 'type' (first defined on line"),
     ("python-tag", _python_tag, "MR-LOAD", "!!python/object", 13, 2,

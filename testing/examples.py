@@ -1,0 +1,125 @@
+"""Policy examples: small YAML fragments of a spec, run against one policy.
+
+An example is a JSON Merge Patch (RFC 7386: mappings merge, ``null`` deletes,
+anything else replaces) on a bundled spec: the one of its ``spec.type``
+(fraud-detector, product-recommender or support-assistant) in its
+``metadata.environment`` (default ``prod``). Findings are located in the
+example itself, so an example says where they must be with carets under the
+line above, at the expected column::
+
+    spec:
+      serving:
+        image: registry.example.com/ml/fraud-detector:3.2.0
+        #      ^ MR-SEC-004
+
+The same rules run the ``Fails::``/``Passes::`` snippets of the docstrings.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from modelrail import profiles
+from modelrail.engine import Policy, Registry, load_policies
+from modelrail.loader import Document, load_file, load_text
+from modelrail.policy import Context, Environment, Hit, Spec
+from modelrail.schema import SchemaSet
+from testing.repo import ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+EXAMPLES = ROOT / "tests" / "examples"
+TODAY = __import__("datetime").date(2026, 11, 21)
+BASES = {
+    "predictive": "fraud-detector",
+    "recommendation": "product-recommender",
+    "chatbot": "support-assistant",
+}
+_CARET = re.compile(r"^\s*#\s*(\^+)\s*(MR-[A-Z]+-[0-9]{3})?\s*$")
+
+
+@dataclass(frozen=True)
+class Located:
+    line: int
+    column: int
+    message: str
+
+
+@cache
+def registry() -> Registry:
+    return load_policies(ROOT / "policies", ROOT)
+
+
+@cache
+def _config() -> profiles.Profiles:
+    return profiles.load(ROOT / "policies", ROOT, registry(), _schemas())
+
+
+@cache
+def _schemas() -> SchemaSet:
+    return SchemaSet(ROOT / "schemas")
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def expected(text: str) -> list[tuple[int, int]]:
+    """(line, column) of every caret, under the nearest line above that is
+    not itself a caret line."""
+    out: list[tuple[int, int]] = []
+    target = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _CARET.match(line)
+        if match is None:
+            target = number
+            continue
+        assert target, f"line {number}: a caret needs a line above it"
+        out.append((target, match.start(1) + 1))
+    return sorted(out)
+
+
+def run(policy: Policy, text: str, name: str) -> list[Located]:
+    """The hits of ``policy`` on the example, located in the example."""
+    doc = load_text(text, name)
+    patch = doc.data
+    env_name = patch.get("metadata", {}).get("environment", "prod")
+    spec_type = patch.get("spec", {}).get("type", "predictive")
+    base = load_file(ROOT / "environments" / env_name / f"{BASES[spec_type]}.yaml")
+    merged = merge_patch(base.data, patch)
+    problems = _schemas().validate("ModelDeployment", Document(name, merged, doc.node))
+    assert not problems, f"{name}: the merged spec is not schema-valid: " + "; ".join(
+        str(p) for p in problems
+    )
+    env_doc = load_file(ROOT / "environments" / env_name / "environment.yaml")
+    env = Environment(env_doc.data)
+    setting = _config().settings(env.profile)[policy.id]
+    ctx = Context(TODAY, {env_name: env}, setting.options)
+    if not policy.applies_to(spec_type):
+        return []
+    hits = list(policy.check(Spec(merged), env, ctx))
+    assert all(isinstance(h, Hit) for h in hits)
+    located = []
+    for hit in hits:
+        where = doc.locate(hit.pointer)
+        located.append(Located(where.line, where.column, hit.message))
+    return sorted(located, key=lambda x: (x.line, x.column))
+
+
+def files(policy_id: str, kind: str) -> list[Path]:
+    folder = EXAMPLES / policy_id / kind
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
