@@ -101,7 +101,13 @@ def test_bundled_file_is_valid(source: SourceFile, schemas: SchemaSet) -> None:
 
 
 def test_bundled_files_cover_every_kind() -> None:
-    assert {source.kind for source in SOURCES} == set(SCHEMA_FILES)
+    kinds = {source.kind for source in SOURCES} | {"PolicyProfiles"}
+    assert kinds == set(SCHEMA_FILES)
+
+
+def test_bundled_profiles_are_valid() -> None:
+    doc = load_file(ROOT / "policies" / "profiles.yaml", "policies/profiles.yaml")
+    assert SchemaSet(ROOT / "schemas").validate("PolicyProfiles", doc) == []
 
 
 # ---------------------------------------------------------------- the schemas
@@ -230,9 +236,10 @@ MODEL_DEPLOYMENT_CASES: dict[str, MutationCase] = {
         "write it in the form described",
     ),
     "metadata-missing-nested": (
-        FRAUD, "    escalation: risk-ml-leads@example.com\n", "",
-        9, 3, ("missing required key 'escalation' in metadata.contacts",),
-        "add 'escalation' (who to escalate to when on-call does not answer",
+        FRAUD, "    registry: {name: fraud-detector, version: \"17\"}",
+        "    registry: {version: \"17\"}",
+        21, 5, ("missing required key 'name' in spec.model.registry",),
+        "add 'name' (",
     ),
     "model-digest-pattern": (
         FRAUD, f'digest: "{DIGEST}"', 'digest: "sha256:23a3bb9f"',
@@ -335,9 +342,9 @@ MODEL_DEPLOYMENT_CASES: dict[str, MutationCase] = {
         "write true or false",
     ),
     "monitoring-missing-required": (
-        FRAUD, "    runbook: https://runbooks.example.com/ml/fraud-detector\n", "",
-        77, 3, ("missing required key 'runbook' in spec.monitoring",),
-        "add 'runbook' (the incident runbook for this model)",
+        FRAUD, "accuracy: {metric: accuracy, floor: 0.91}", "accuracy: {metric: accuracy}",
+        80, 5, ("missing required key 'floor' in spec.monitoring.accuracy",),
+        "add 'floor' (",
     ),
     "monitoring-maximum": (
         FRAUD, "floor: 0.91", "floor: 91",
@@ -462,7 +469,7 @@ def test_unknown_key_points_at_the_key_not_the_value() -> None:
                   "did you mean 'maxReplicas'?"))]),
         ("    runbook: https://runbooks.example.com/ml/fraud-detector/rollback",
          "    runbok: https://runbooks.example.com/ml/fraud-detector/rollback",
-         [(74, 5, "unknown key 'runbok' in spec.rollback; did you mean 'runbook'?")]),
+         [(75, 5, "unknown key 'runbok' in spec.rollback; did you mean 'runbook'?")]),
         # not a typo of it: both problems are reported
         ("      minReplicas: 3", "      floor: 3",
          [(39, 5, "missing required key 'minReplicas' in spec.serving.autoscaling"),
@@ -484,7 +491,7 @@ def test_env_with_value_and_secret_is_one_finding_not_a_wall() -> None:
         "        value: hunter2\n",
     )
     line, column, message, _ = one_finding("ModelDeployment", text)
-    assert (line, column) == (52, 9)
+    assert (line, column) == (53, 9)
     assert message.startswith("spec.serving.env[2]: matches none, or more than one")
 
 
@@ -508,7 +515,7 @@ def test_problems_in_several_sections_are_each_reported_once() -> None:
         assert text.count(old) == 1
         text = text.replace(old, new)
     assert [(line, column) for line, column, _, _ in findings("ModelDeployment", text)] == [
-        (7, 3), (55, 19), (61, 15), (86, 16)
+        (7, 3), (56, 19), (62, 15), (87, 16)
     ]  # fmt: skip
 
 
@@ -518,7 +525,7 @@ def test_problems_in_several_sections_are_each_reported_once() -> None:
 def test_unquoted_number_in_a_string_enum_is_one_finding() -> None:
     text = mutate(FRAUD, 'minVersion: "1.3"', "minVersion: 1.3")
     line, column, message, remediation = one_finding("ModelDeployment", text)
-    assert (line, column) == (97, 38)
+    assert (line, column) == (98, 38)
     assert "the unquoted 1.3 is read by YAML as the number 1.3" in message
     assert remediation == 'quote it: "1.3"'
 
@@ -526,7 +533,7 @@ def test_unquoted_number_in_a_string_enum_is_one_finding() -> None:
 def test_bad_key_name_points_at_the_key() -> None:
     text = mutate(FRAUD, "      loadTest:", "      load_test:")
     line, column, message, _ = one_finding("ModelDeployment", text)
-    assert (line, column) == (105, 7)
+    assert (line, column) == (106, 7)
     assert "key 'load_test'" in message
 
 
