@@ -9,10 +9,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def copy_repo(target: Path) -> Path:
-    """The bundled schemas and environments, copied under ``target``."""
+    """The bundled schemas, environments and policies, copied under ``target``."""
     target.mkdir(parents=True, exist_ok=True)
-    for folder in ("schemas", "environments"):
-        shutil.copytree(ROOT / folder, target / folder)
+    for folder in ("schemas", "environments", "policies"):
+        shutil.copytree(
+            ROOT / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
     return target
 
 

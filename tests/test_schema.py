@@ -101,7 +101,7 @@ def test_bundled_file_is_valid(source: SourceFile, schemas: SchemaSet) -> None:
 
 
 def test_bundled_files_cover_every_kind() -> None:
-    kinds = {source.kind for source in SOURCES} | {"PolicyProfiles"}
+    kinds = {source.kind for source in SOURCES} | {"PolicyProfiles", "Checklist"}
     assert kinds == set(SCHEMA_FILES)
 
 

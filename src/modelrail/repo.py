@@ -99,6 +99,17 @@ def find_root(start: Path) -> Repository:
     )
 
 
+def repository(root: Path | None) -> Repository:
+    """The repository at ``root`` (which must have environments/), else the
+    one found from the current folder."""
+    if root is None:
+        return find_root(Path.cwd())
+    repo = Repository(_absolute(root))
+    if not repo.environments_dir.is_dir():
+        raise RepositoryError(f"{root}: no 'environments/' folder")
+    return repo
+
+
 def select(
     repo: Repository, paths: tuple[str, ...], envs: tuple[str, ...]
 ) -> tuple[list[str], list[SourceFile]]:

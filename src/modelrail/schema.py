@@ -35,6 +35,7 @@ SCHEMA_FILES = {
     "Environment": "environment.v1.json",
     "Waivers": "waivers.v1.json",
     "PolicyProfiles": "profiles.v1.json",
+    "Checklist": "checklist.v1.json",
 }
 
 

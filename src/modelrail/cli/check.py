@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import datetime
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from modelrail.cli.options import env_option, format_option, output_option, root_option
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _date(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> datetime.date:
+    if value is None:
+        return datetime.datetime.now(datetime.UTC).date()
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; write YYYY-MM-DD", ctx=ctx, param=param
+        ) from None
 
 
 @click.command("check")
@@ -16,30 +33,43 @@ from modelrail.cli.options import env_option, format_option, output_option, root
 @format_option
 @output_option
 @root_option
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    envvar="MODELRAIL_TODAY",
+    callback=_date,
+    help="The date waivers are judged against (default: today, UTC).",
+)
+@click.option(
+    "--no-waivers",
+    is_flag=True,
+    help="Apply no waiver: every finding at full severity (for audits).",
+)
+@click.pass_context
 def check_cmd(
+    ctx: click.Context,
     paths: tuple[str, ...],
     envs: tuple[str, ...],
     fmt: str,
     output: Path | None,
     root: Path | None,
+    today: datetime.date,
+    no_waivers: bool,
 ) -> None:
-    """Validate specs, environments and waivers against the schemas.
+    """Check specs, environments and waivers: schemas, then the policies.
 
     PATHS are files or environment folders under environments/ (default: all).
-    Exit codes: 0 clean, 1 findings, 2 bad input, 3 internal error.
+    Exit codes: 0 clean, 1 findings, 2 bad input, 3 internal error (a policy
+    crashed: its name and the spec are printed).
     """
     from modelrail import __version__
-    from modelrail.check import run
-    from modelrail.repo import Repository, find_root
+    from modelrail.check import Options, run
+    from modelrail.repo import repository
     from modelrail.reporters import REPORTERS, RunInfo
     from modelrail.writer import write_atomic
 
-    repo = Repository(root.resolve()) if root else find_root(Path.cwd())
-    if root and not repo.environments_dir.is_dir():
-        from modelrail.errors import RepositoryError
-
-        raise RepositoryError(f"{root}: no 'environments/' folder")
-    report = run(repo, paths, envs)
+    repo = repository(root)
+    report = run(repo, paths, envs, Options(today=today, waivers=not no_waivers))
     color = output is None and fmt == "text" and sys.stdout.isatty()
     text = REPORTERS[fmt](report, RunInfo(__version__, color=color))
     if output is not None:
@@ -50,4 +80,16 @@ def check_cmd(
             click.echo(summary(report), err=True)
     else:
         click.echo(text, nl=False, color=color)
+    if report.crashes:
+        from modelrail.cli import _debug
+
+        for crash in report.crashes:
+            if _debug(ctx):
+                click.echo(crash.traceback, err=True, nl=False)
+            click.echo(f"internal error: {crash}", err=True)
+        click.echo(
+            "A policy has a bug: the findings above are incomplete. Run again "
+            "with --debug for the traceback and report it to the policy's owners.",
+            err=True,
+        )
     sys.exit(report.exit_code)

@@ -33,6 +33,10 @@ def line(finding: Finding, *, color: bool = False) -> str:
         rule = click.style(rule, dim=True)
     fix = f" (fix: {_printable(finding.remediation)})" if finding.remediation else ""
     where = _printable(str(finding.location))
+    if finding.waiver:
+        # still shown, never silently dropped; it just no longer fails the run
+        severity = f"{severity} (waived)"
+        fix = f" ({_printable(finding.waiver)})"
     return f"{where}: {severity} {rule} {_printable(finding.message)}{fix}"
 
 
@@ -42,13 +46,18 @@ def summary(report: Report) -> str:
         f"checked {report.files} file{'s' * (report.files != 1)} in "
         f"{envs} environment{'s' * (envs != 1)}"
     )
-    if not report.findings:
-        return f"{head}: no problems"
     parts = []
     for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
         n = report.count(severity)
         if n:
             parts.append(f"{n} {severity.label}{'s' * (n != 1)}")
+    if report.waived:
+        parts.append(f"{report.waived} waived")
+    if report.crashes:
+        n = len(report.crashes)
+        parts.append(f"{n} policy crash{'es' * (n != 1)}")
+    if not parts:
+        return f"{head}: no problems"
     return f"{head}: {', '.join(parts)}"
 
 

@@ -1,0 +1,168 @@
+"""Per-tier profiles: the same spec, different severities; bad names are bad config."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from click.testing import CliRunner, Result
+
+from modelrail.cli import main
+from testing.repo import line_of, replace_once
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+PROFILES = "policies/profiles.yaml"
+NO_ANALYSIS = (
+    "      - {weight: 25, pause: 6h, analysis: true}",
+    "      - {weight: 25, pause: 6h}",
+)
+
+
+def check(repo: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        main, ["check", "--root", str(repo), "--today", "2026-11-21", *args]
+    )
+
+
+def same_spec_in_dev_and_prod(repo: Path) -> None:
+    """The prod fraud-detector spec, one canary step without analysis, in both."""
+    prod = repo / "environments/prod/fraud-detector.yaml"
+    replace_once(prod, *NO_ANALYSIS)
+    text = prod.read_text().replace("  environment: prod\n", "  environment: dev\n")
+    (repo / "environments/dev/fraud-detector.yaml").write_text(text)
+
+
+def test_same_spec_is_an_error_in_prod_and_a_warning_in_dev(repo: Path) -> None:
+    same_spec_in_dev_and_prod(repo)
+    result = check(repo)
+    lines = [line for line in result.output.splitlines() if "[MR-ROLL-007]" in line]
+    step = line_of(repo / "environments/prod/fraud-detector.yaml", "weight: 25")
+    message = (
+        "[MR-ROLL-007] canary step 2 (25 %) runs no analysis (fix: Set analysis: "
+        "true on every step below 100 and give rollout.analysis an interval and a "
+        "failureLimit.)"
+    )
+    assert lines == [
+        f"environments/dev/fraud-detector.yaml:{step}:9: warning {message}",
+        f"environments/prod/fraud-detector.yaml:{step}:9: error {message}",
+    ]
+    assert result.exit_code == 1
+
+
+def test_profile_switches_a_policy_off(repo: Path) -> None:
+    replace_once(repo / "environments/prod/fraud-detector.yaml", *NO_ANALYSIS)
+    profiles = repo / PROFILES
+    profiles.write_text(
+        profiles.read_text()
+        + "  lenient:\n    extends: production\n    policies:\n      MR-ROLL-007: off\n"
+    )
+    replace_once(
+        repo / "environments/prod/environment.yaml",
+        "  tier: production\n",
+        "  tier: production\n  policyProfile: lenient\n",
+    )
+    result = check(repo, "-e", "prod")
+    assert result.exit_code == 0, result.output
+    assert "MR-ROLL-007" not in result.output
+
+
+def test_profile_options_change_the_threshold(repo: Path) -> None:
+    prod = repo / "environments/prod/fraud-detector.yaml"
+    replace_once(prod, "maxDuration: 15m", "maxDuration: 20m")
+    assert "[MR-RBK-003]" in check(repo, "-e", "prod").output
+    profiles = repo / PROFILES
+    replace_once(
+        profiles,
+        "    description: Customers are served. Every policy at its own severity.\n",
+        "    description: Customers are served.\n    policies:\n"
+        "      MR-RBK-003: {options: {maxDuration: 20m}}\n",
+    )
+    result = check(repo, "-e", "prod")
+    assert "[MR-RBK-003]" not in result.output, result.output
+
+
+def test_unknown_policy_in_a_profile_is_bad_config(repo: Path) -> None:
+    profiles = repo / PROFILES
+    replace_once(
+        profiles, "      MR-ROLL-007: warning\n", "      MR-ROL-007: warning\n"
+    )
+    result = check(repo)
+    assert result.exit_code == 2
+    line = line_of(profiles, "MR-ROL-007")
+    assert (
+        f"{PROFILES}:{line}:7: error [MR-CONFIG-001] profile 'test' sets MR-ROL-007: "
+        "no policy 'MR-ROL-007'; did you mean MR-ROLL-007? (modelrail policies "
+        "lists them) (fix: name a policy of policies/, or remove the entry)"
+    ) in result.output
+
+
+def test_unknown_or_mistyped_option_is_bad_config(repo: Path) -> None:
+    profiles = repo / PROFILES
+    replace_once(
+        profiles,
+        "      MR-ROLL-007: warning\n",
+        "      MR-ROLL-007: warning\n      MR-RBK-003: {options: {maxMinutes: 30, "
+        "maxDuration: 30}}\n",
+    )
+    result = check(repo)
+    assert result.exit_code == 2
+    assert (
+        "[MR-CONFIG-002] unknown option 'maxMinutes' for MR-RBK-003 (known: maxDuration)"
+        in result.output
+    )
+    assert (
+        "[MR-CONFIG-002] option 'maxDuration' of MR-RBK-003 must be a string like "
+        "'15m', not 30"
+    ) in result.output
+
+
+def test_extends_must_name_a_profile_without_cycles(repo: Path) -> None:
+    profiles = repo / PROFILES
+    replace_once(profiles, "    extends: staging\n", "    extends: stagin\n")
+    result = check(repo)
+    assert result.exit_code == 2
+    assert (
+        "[MR-CONFIG-003] profile 'test' extends 'stagin', which is not a profile"
+        in result.output
+    )
+    replace_once(profiles, "    extends: stagin\n", "    extends: development\n")
+    result = check(repo)
+    assert result.exit_code == 2
+    assert (
+        "[MR-CONFIG-003] profile 'development' extends itself through 'test'"
+        in result.output
+    )
+
+
+def test_environment_naming_an_unknown_profile(repo: Path) -> None:
+    env = repo / "environments/prod/environment.yaml"
+    replace_once(
+        env, "  tier: production\n", "  tier: production\n  policyProfile: prod-gpu\n"
+    )
+    result = check(repo, "-e", "prod")
+    assert result.exit_code == 2
+    line = line_of(env, "policyProfile")
+    assert (
+        f"environments/prod/environment.yaml:{line}:18: error [MR-CONFIG-004] policy "
+        "profile 'prod-gpu' is not defined"
+    ) in result.output
+
+
+def test_unquoted_off_means_off(repo: Path) -> None:
+    replace_once(repo / "environments/prod/fraud-detector.yaml", *NO_ANALYSIS)
+    profiles = repo / PROFILES
+    replace_once(
+        profiles,
+        "    description: Customers are served. Every policy at its own severity.\n",
+        "    description: x\n    policies:\n      MR-ROLL-007: off\n",
+    )
+    result = check(repo, "-e", "prod")
+    assert result.exit_code == 0, result.output
+
+
+def test_profiles_file_that_is_not_yaml_is_bad_input(repo: Path) -> None:
+    (repo / PROFILES).write_text("profiles: [\n")
+    result = check(repo)
+    assert result.exit_code == 2
+    assert "policies/profiles.yaml:2:1: error [MR-LOAD]" in result.output

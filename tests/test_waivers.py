@@ -1,0 +1,209 @@
+"""Waivers: valid, expired, too long, unapproved, not waivable, stale, --no-waivers."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from modelrail.cli import main
+from testing.repo import line_of, replace_once
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+SPEC = "environments/prod/fraud-detector.yaml"
+WAIVERS = "environments/prod/waivers.yaml"
+DIGEST = "48aae3df0857d74a0691ff737314c991c6b4d1d496cc11206c5c73273d0fc8a0"
+TODAY = "2026-11-21"
+
+
+def waiver(**changes: Any) -> dict[str, Any]:
+    entry = {
+        "policy": "MR-SEC-004",
+        "model": "fraud-detector",
+        "reason": "The vendor rebuilds the image nightly; pinned once SEC-812 lands.",
+        "approvedBy": "platform-lead@example.com",
+        "approvedOn": "2026-11-01",
+        "ticket": "SEC-812",
+        "expires": "2026-12-31",
+    }
+    entry.update(changes)
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def write_waivers(repo: Path, *entries: dict[str, Any]) -> Path:
+    path = repo / WAIVERS
+    document = {
+        "apiVersion": "modelrail.io/v1",
+        "kind": "Waivers",
+        "metadata": {"environment": "prod"},
+        "waivers": list(entries),
+    }
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def unpin(repo: Path) -> None:
+    """Break MR-SEC-004 in the prod fraud-detector spec."""
+    replace_once(repo / SPEC, f"fraud-detector@sha256:{DIGEST}", "fraud-detector:3.2.0")
+
+
+def check(repo: Path, *args: str) -> Result:
+    return CliRunner().invoke(
+        main, ["check", "--root", str(repo), "--today", TODAY, "-e", "prod", *args]
+    )
+
+
+def rules(result: Result) -> list[str]:
+    return [
+        line.split("[", 1)[1].split("]", 1)[0]
+        for line in result.output.splitlines()
+        if "[MR-" in line
+    ]
+
+
+def test_valid_waiver_keeps_the_finding_visible_but_passes(repo: Path) -> None:
+    unpin(repo)
+    path = write_waivers(repo, waiver())
+    result = check(repo)
+    assert result.exit_code == 0, result.output
+    line = line_of(repo / SPEC, "    image: ")
+    entry = line_of(path, "- policy: MR-SEC-004")
+    assert (
+        f"{SPEC}:{line}:12: error (waived) [MR-SEC-004] image "
+        "'registry.example.com/ml/fraud-detector:3.2.0' is not pinned by digest "
+        f"(waived by {WAIVERS}:{entry}:3 (SEC-812, until 2026-12-31))"
+    ) in result.output
+    assert result.output.endswith("checked 5 files in 1 environment: 1 waived\n")
+
+
+def test_no_waivers_shows_everything_at_full_severity(repo: Path) -> None:
+    unpin(repo)
+    write_waivers(repo, waiver())
+    result = check(repo, "--no-waivers")
+    assert result.exit_code == 1
+    assert "error [MR-SEC-004]" in result.output
+    assert "waived" not in result.output
+
+
+def test_json_report_names_the_waiver(repo: Path) -> None:
+    unpin(repo)
+    write_waivers(repo, waiver())
+    report = json.loads(check(repo, "-f", "json").output)
+    (finding,) = [f for f in report["findings"] if f["rule"] == "MR-SEC-004"]
+    assert finding["waiver"].startswith(f"waived by {WAIVERS}:")
+    assert report["summary"]["waived"] == 1
+    assert report["summary"]["errors"] == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule", "field", "message"),
+    [
+        ({"expires": "2026-11-20"}, "MR-WAIVER-001", "expires",
+         "waiver of MR-SEC-004 for 'fraud-detector' expired on 2026-11-20"),
+        ({"approvedOn": "2026-08-01"}, "MR-WAIVER-002", "expires",
+         "runs 152 days from approval to expiry; the most is 90"),
+        ({"approvedOn": "2026-12-01", "expires": "2026-11-30"}, "MR-WAIVER-002",
+         "expires", "expires on 2026-11-30, before its approval on 2026-12-01"),
+        ({"approvedBy": None, "approvedOn": None}, "MR-WAIVER-003", None,
+         "is not approved: it has no approvedBy and approvedOn"),
+        ({"approvedBy": "friend@elsewhere.org"}, "MR-WAIVER-003", "approvedBy",
+         "is approved by friend@elsewhere.org, who is not an approver (@example.com)"),
+        ({"approvedOn": "2026-11-25", "expires": "2026-12-20"}, "MR-WAIVER-003", "approvedOn",
+         "is approved on 2026-11-25, which is after today (2026-11-21)"),
+        ({"policy": "MR-SEC-999"}, "MR-WAIVER-004", "policy",
+         "there is no policy MR-SEC-999"),
+        ({"policy": "MR-SEC-012"}, "MR-WAIVER-005", "policy",
+         "MR-SEC-012 cannot be waived"),
+    ],
+)  # fmt: skip
+def test_invalid_waiver_is_an_error_and_waives_nothing(
+    repo: Path, changes: dict[str, Any], rule: str, field: str | None, message: str
+) -> None:
+    unpin(repo)
+    path = write_waivers(repo, waiver(**changes))
+    result = check(repo)
+    assert result.exit_code == 1, result.output
+    assert rule in rules(result)
+    assert set(rules(result)) <= {rule, "MR-SEC-004", "MR-WAIVER-003"}
+    assert "error [MR-SEC-004]" in result.output  # not waived
+    found = [line for line in result.output.splitlines() if f"[{rule}]" in line]
+    assert message in found[0]
+    if field is None:
+        where = f"{line_of(path, '- policy: ')}:3"
+    else:
+        text = path.read_text()
+        line = line_of(path, "- policy: " if field == "policy" else f"  {field}: ")
+        column = text.splitlines()[line - 1].index(":") + 3
+        where = f"{line}:{column}"
+    assert found[0].startswith(f"{WAIVERS}:{where}: error [{rule}]")
+
+
+def test_stale_waiver_is_a_warning(repo: Path) -> None:
+    write_waivers(
+        repo,
+        waiver(),  # the spec is pinned: nothing to waive
+        waiver(model="churn-model"),  # no such model here
+    )
+    result = check(repo)
+    assert result.exit_code == 0, result.output
+    assert rules(result) == ["MR-WAIVER-006", "MR-WAIVER-006"]
+    assert "matches no finding: the problem is fixed" in result.output
+    assert (
+        "'churn-model': no spec of that model is in this environment" in result.output
+    )
+    assert "warning [MR-WAIVER-006]" in result.output
+
+
+def test_stale_is_judged_only_for_models_checked(repo: Path) -> None:
+    write_waivers(repo, waiver())
+    result = check(repo, str(repo / "environments/prod/product-recommender.yaml"))
+    assert "MR-WAIVER-006" not in result.output
+
+
+def test_waivers_apply_when_one_spec_is_checked(repo: Path) -> None:
+    unpin(repo)
+    write_waivers(repo, waiver())
+    result = check(repo, str(repo / SPEC))
+    assert result.exit_code == 0, result.output
+    assert "error (waived) [MR-SEC-004]" in result.output
+
+
+def test_duplicate_waiver(repo: Path) -> None:
+    unpin(repo)
+    write_waivers(repo, waiver(), waiver(ticket="SEC-813"))
+    result = check(repo)
+    assert "MR-WAIVER-007" in rules(result)
+    assert "MR-SEC-004 is already waived for 'fraud-detector' at" in result.output
+    assert result.exit_code == 1
+
+
+def test_expiring_soon_is_a_note(repo: Path) -> None:
+    unpin(repo)
+    write_waivers(repo, waiver(expires="2026-11-28"))
+    result = check(repo)
+    assert result.exit_code == 0
+    assert "info [MR-WAIVER-008]" in result.output
+    assert "expires in 7 days (2026-11-28)" in result.output
+
+
+def test_malformed_waivers(repo: Path) -> None:
+    write_waivers(repo, waiver(reason="because", expires="2026-02-30"))
+    result = check(repo)
+    assert result.exit_code == 1
+    assert rules(result) == ["MR-SCHEMA"]
+    assert "reason" in result.output
+    write_waivers(repo, waiver(expires="2026-02-30"))
+    result = check(repo)
+    assert rules(result) == ["MR-SCHEMA"]
+    assert "2026-02-30 is not a calendar date" in result.output
+
+
+def test_today_must_be_a_date(repo: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--root", str(repo), "--today", "soon"])
+    assert result.exit_code == 2
+    assert "'soon' is not a date; write YYYY-MM-DD" in result.output
