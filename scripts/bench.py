@@ -31,8 +31,14 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def generate(target: Path, models: int, source: Path = REPO) -> list[Path]:
-    """Write a repository of ``models`` models in every bundled environment."""
+    """Write a repository of ``models`` models in every bundled environment,
+    with the bundled schemas and every policy (all of them run)."""
     shutil.copytree(source / "schemas", target / "schemas")
+    shutil.copytree(
+        source / "policies",
+        target / "policies",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     files: list[Path] = []
     for env_dir in sorted((source / "environments").iterdir()):
         if not env_dir.is_dir():

@@ -393,18 +393,18 @@ MODEL_DEPLOYMENT_CASES: dict[str, MutationCase] = {
     ),
     "chatbot-minimum": (
         ASSISTANT, "maxOutputTokens: 1024", "maxOutputTokens: 0",
-        116, 22, ("spec.chatbot.maxOutputTokens: 0 is below the minimum 1",),
+        118, 22, ("spec.chatbot.maxOutputTokens: 0 is below the minimum 1",),
         "the most tokens an answer may have",
     ),
     "chatbot-missing-required": (
         ASSISTANT, "conversationLogs: {retention: 30d, encrypted: true}",
         "conversationLogs: {encrypted: true}",
-        114, 5, ("missing required key 'retention' in spec.chatbot.conversationLogs",),
+        116, 5, ("missing required key 'retention' in spec.chatbot.conversationLogs",),
         "add 'retention' (how long conversations are kept)",
     ),
     "chatbot-unknown-key": (
         ASSISTANT, "    maxOutputTokens: 1024", "    maxOutputToken: 1024",
-        116, 5, (("unknown key 'maxOutputToken' in spec.chatbot; "
+        118, 5, (("unknown key 'maxOutputToken' in spec.chatbot; "
                   "did you mean 'maxOutputTokens'?"),),
         "rename it to 'maxOutputTokens'",
     ),
