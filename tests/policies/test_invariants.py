@@ -19,7 +19,19 @@ from testing import examples
 from testing.repo import ROOT
 
 SPECS = sorted((ROOT / "environments").glob("*/*-*.yaml"))
-STRINGS = ["", "0s", "15m", "24h", "manual", "ALL", "none", "latest", "1Gi", "500m", "1.2"]
+STRINGS = [
+    "",
+    "0s",
+    "15m",
+    "24h",
+    "manual",
+    "ALL",
+    "none",
+    "latest",
+    "1Gi",
+    "500m",
+    "1.2",
+]
 
 
 def _like(value: Any) -> st.SearchStrategy[Any]:
@@ -44,7 +56,9 @@ def _schemas() -> SchemaSet:
 
 @cache
 def _active(env_name: str) -> tuple[Environment, list[Active]]:
-    env = Environment(load_file(ROOT / "environments" / env_name / "environment.yaml").data)
+    env = Environment(
+        load_file(ROOT / "environments" / env_name / "environment.yaml").data
+    )
     ctx = Context(examples.TODAY, {env_name: env})
     active = [
         Active(p, p.severity, Context(ctx.today, ctx.environments, p.default_options()))
@@ -80,7 +94,11 @@ def mutated(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
     return path.parent.name, data
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(mutated())
 def test_no_policy_raises_on_a_valid_spec(case: tuple[str, dict[str, Any]]) -> None:
     env_name, data = case
@@ -95,4 +113,5 @@ def test_no_policy_raises_on_a_valid_spec(case: tuple[str, dict[str, Any]]) -> N
     assert again == findings
     for finding in findings:
         assert finding.location.pointer.startswith("/")
-        assert finding.message and finding.message == finding.message.strip()
+        assert finding.message
+        assert finding.message == finding.message.strip()
