@@ -86,7 +86,11 @@ class Registry:
     def get(self, policy_id: str) -> Policy:
         """The policy with this ID (case-insensitive), or KeyError with a hint."""
         by_id: dict[str, Policy] = self._by_id  # type: ignore[attr-defined]
-        found = by_id.get(policy_id.upper())
+        wanted = policy_id.strip().upper()
+        short = re.fullmatch(r"(MR-[A-Z]{2,8})-([0-9]{1,3})", wanted)
+        if short:  # MR-SEC-4 is MR-SEC-004
+            wanted = f"{short.group(1)}-{int(short.group(2)):03d}"
+        found = by_id.get(wanted)
         if found is not None:
             return found
         for policy in self.policies:
