@@ -89,6 +89,14 @@ def test_loads_in_id_order_with_metadata(tmp_path: Path) -> None:
         (good().split('"""', 2)[2], "has no docstring"),
         (good() + "\nTYPES = ('chatbot', 'llm')\n", "TYPES must name some of"),
         (good() + "\nWAIVABLE = 'no'\n", "WAIVABLE must be True or False"),
+        (good() + "\nTYPES = 5\n", "TYPES must name some of"),
+        (good("MR-CONFIG-001"), "uses MR-CONFIG, which modelrail reserves"),
+        (
+            good() + "\nimport dataclasses\n@dataclasses.dataclass(frozen=True)\n"
+            "class Options:\n    x: int = 1\n    def __post_init__(self) -> None:\n"
+            "        raise ValueError('no')\n",
+            "Options() raised ValueError: no",
+        ),
         (
             good() + "\nclass Options:\n    x = 1\n",
             "Options must be a frozen dataclass",
@@ -130,6 +138,15 @@ def test_duplicate_id_and_mixed_prefixes(tmp_path: Path) -> None:
     (tmp_path / "tst" / "tst_002_b.py").unlink()
     write(tmp_path, "other", "oth_001", good("MR-TST-009", "c"))
     with pytest.raises(PolicyLoadError, match="prefix MR-TST belongs to policies/"):
+        load_policies(tmp_path, tmp_path)
+
+
+def test_duplicate_name(tmp_path: Path) -> None:
+    write(tmp_path, "tst", "tst_001_a", good("MR-TST-001", "same"))
+    write(tmp_path, "tst", "tst_002_b", good("MR-TST-002", "same"))
+    with pytest.raises(
+        PolicyLoadError, match="NAME 'same' is already the name of MR-TST-001"
+    ):
         load_policies(tmp_path, tmp_path)
 
 
@@ -193,9 +210,9 @@ def test_missing_field_is_located_at_its_parent(repo: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--root", str(repo), str(spec)])
     assert result.exit_code == 1
     line = line_of(spec, "  rollback:")
-    # the rollback mapping starts on the line after its key, at column 5
+    # at the key of the section the field belongs in, as schema findings are
     assert (
-        f"environments/prod/fraud-detector.yaml:{line + 1}:5: error [MR-RBK-005]"
+        f"environments/prod/fraud-detector.yaml:{line}:3: error [MR-RBK-005]"
         in result.output
     )
 

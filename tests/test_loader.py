@@ -747,11 +747,11 @@ list:
         ("/a/~01", True, 8, 3),
         # missing: the nearest ancestor that exists
         ("/a/missing", False, 2, 3),
-        ("/a/missing", True, 2, 3),
+        ("/a/missing", True, 1, 1),  # with key=True: that ancestor's key
         ("/a/missing/deeper", False, 2, 3),
         ("/nope", False, 1, 1),
         ("/a/c/5", False, 4, 5),
-        ("/a/c/5", True, 4, 5),
+        ("/a/c/5", True, 3, 3),
         ("/a/c/1/zz", False, 5, 7),
         ("/list/x", False, 11, 3),
         ("/list/-1", False, 11, 3),

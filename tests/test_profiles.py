@@ -166,3 +166,39 @@ def test_profiles_file_that_is_not_yaml_is_bad_input(repo: Path) -> None:
     result = check(repo)
     assert result.exit_code == 2
     assert "policies/profiles.yaml:2:1: error [MR-LOAD]" in result.output
+
+
+def test_duration_option_must_be_a_duration(repo: Path) -> None:
+    profiles = repo / PROFILES
+    replace_once(
+        profiles, "{options: {maxDuration: 30m}}", "{options: {maxDuration: banana}}"
+    )
+    result = check(repo)
+    assert result.exit_code == 2, result.output
+    assert "internal error" not in result.output
+    assert (
+        "[MR-CONFIG-002] option 'maxDuration' of MR-RBK-003 must be a duration like "
+        "'15m' (such as 30s, 15m, 24h or 1h30m), not 'banana'"
+    ) in result.output
+
+
+def test_profiles_file_against_its_schema_is_bad_input(repo: Path) -> None:
+    replace_once(
+        repo / PROFILES, "      MR-ROLL-007: warning\n", "      MR-ROLL-007: warn\n"
+    )
+    result = check(repo)
+    assert result.exit_code == 2
+    assert "policies/profiles.yaml:" in result.output
+    assert "[MR-SCHEMA]" in result.output
+
+
+def test_unknown_profile_reported_when_only_the_environment_is_checked(
+    repo: Path,
+) -> None:
+    env = repo / "environments/prod/environment.yaml"
+    replace_once(
+        env, "  tier: production\n", "  tier: production\n  policyProfile: strcit\n"
+    )
+    result = check(repo, str(env))
+    assert result.exit_code == 2
+    assert "[MR-CONFIG-004]" in result.output

@@ -203,7 +203,21 @@ def test_malformed_waivers(repo: Path) -> None:
     assert "2026-02-30 is not a calendar date" in result.output
 
 
-def test_today_must_be_a_date(repo: Path) -> None:
-    result = CliRunner().invoke(main, ["check", "--root", str(repo), "--today", "soon"])
+@pytest.mark.parametrize("value", ["soon", "20261121", "2026-W47-6", "2026-02-30"])
+def test_today_must_be_a_date(repo: Path, value: str) -> None:
+    result = CliRunner().invoke(main, ["check", "--root", str(repo), "--today", value])
     assert result.exit_code == 2
-    assert "'soon' is not a date; write YYYY-MM-DD" in result.output
+    assert f"{value!r} is not a date; write YYYY-MM-DD" in result.output
+
+
+def test_waiver_of_a_policy_the_profile_switches_off_is_stale(repo: Path) -> None:
+    write_waivers(repo, waiver(policy="MR-ROLL-009"))
+    profiles = repo / "policies/profiles.yaml"
+    replace_once(
+        profiles,
+        "    description: Customers are served. Every policy at its own severity.\n",
+        '    description: x\n    policies:\n      MR-ROLL-009: "off"\n',
+    )
+    result = check(repo)
+    assert result.exit_code == 0
+    assert "the policy is off in this environment's profile" in result.output

@@ -69,9 +69,9 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
         yield Hit(pointer, f"{what} lets a drain evict all {m} replicas at once")
 
 
-def _pods(value: int | str, replicas: int) -> int:
+def _pods(value: float | str, replicas: int) -> int:
     """Pods of ``replicas`` that ``value`` means; percentages round up."""
-    if isinstance(value, int):
-        return value
+    if not isinstance(value, str):
+        return int(value)  # the schema's integers include 1.0
     percent = int(value.rstrip("%"))
     return -(-percent * replicas // 100)

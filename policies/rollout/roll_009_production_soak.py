@@ -4,8 +4,9 @@ Model traffic follows the day: the requests of the night, the morning peak
 and the evening mix differ, and a model that is fine at 10:00 can fail on the
 inputs of 20:00. A production canary phase of 24-48 hours (the checklist)
 shows the new version a full daily cycle before it takes all the traffic.
-``minimum`` is 24h; a ``manual`` pause counts as nothing, since no one knows
-how long it will last.
+``minimum`` is 24h. Only pauses of steps below 100 % count: once all the
+traffic is on the new version there is no canary left to watch. A ``manual``
+pause counts as nothing, since no one knows how long it will last.
 
 Fails::
 
@@ -60,7 +61,9 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
     if not steps:
         return  # MR-ROLL-003 reports a canary without steps
     opts = ctx.options_as(Options)
-    pauses = [str(step["pause"]) for step in steps if "pause" in step]
+    pauses = [
+        str(step["pause"]) for step in steps if "pause" in step and step["weight"] < 100
+    ]
     total = sum(seconds(pause) for pause in pauses if pause != "manual")
     if total < seconds(opts.minimum):
         manual = " (manual pauses not counted)" if "manual" in pauses else ""

@@ -123,7 +123,9 @@ def _run(
         tuple(sorted(findings)),
         len(files),
         tuple(in_scope),
-        bad_input=any(f.rule == LOAD or f.rule.startswith(CONFIG) for f in findings),
+        # a profiles file that is not what it must be changes every verdict
+        bad_input=bool(config.problems)
+        or any(f.rule == LOAD or f.rule.startswith(CONFIG) for f in findings),
         crashes=tuple(crashes),
         policies=len(registry),
     )
@@ -144,6 +146,8 @@ def _policies(
     active: dict[str, list[Active]] = {}
     books: dict[str, Book] = {}
     for item in loaded:
+        if item.kind == "Environment" and item.environment in views:
+            findings.extend(_profile_problem(views[item.environment], item.doc, config))
         if item.kind == "Waivers" and item.environment in views:
             books[item.environment] = Book(
                 item.doc, registry, config.waivers, options.today
@@ -157,9 +161,6 @@ def _policies(
             continue
         if item.environment not in active:
             active[item.environment] = _activate(env, config, views, options)
-            findings.extend(
-                _profile_problem(env, environments[item.environment], config)
-            )
         found, crashed = evaluate(item.doc, env, active[item.environment])
         crashes.extend(crashed)
         name = item.doc.data["metadata"]["name"]
@@ -172,7 +173,10 @@ def _policies(
         known = {
             f.path.stem for f in repo.files(env_name) if f.kind == "ModelDeployment"
         }
-        findings.extend(book.stale(checked.get(env_name, set()), known))
+        if env_name not in active:
+            active[env_name] = _activate(views[env_name], config, views, options)
+        switched_on = {a.policy.id for a in active[env_name]}
+        findings.extend(book.stale(checked.get(env_name, set()), known, switched_on))
     return crashes
 
 

@@ -1,7 +1,8 @@
 """Load the policies of a repository and run them on specs.
 
 Policies are modules under ``policies/<category>/``, imported from their paths
-in sorted order (files starting with ``_`` are helpers, not policies). Each is
+in sorted order (files starting with ``_`` are skipped; policies share code
+through ``modelrail``, never by importing one another). Each is
 checked against the shape ``modelrail.policy`` documents as it loads: a module
 without it is a ``PolicyLoadError`` naming the file (exit 2). A policy that
 raises while checking a spec is a ``Crash`` naming both (exit 3); the other
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from modelrail.loader import Document
 
 ID_PATTERN = re.compile(r"MR-([A-Z]{2,8})-[0-9]{3}")
+# Rule prefixes the engine reports itself: a policy may not look like them.
+RESERVED = frozenset({"LOAD", "SCHEMA", "REPO", "CONFIG", "WAIVER"})
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _SECTION = re.compile(r"^(Fails|Passes)::(.*)$", re.MULTILINE)
 
@@ -111,6 +114,7 @@ def load_policies(folder: Path, root: Path | None = None) -> Registry:
     loaded: list[Policy] = []
     prefixes: dict[str, str] = {}  # ID prefix -> category
     seen: dict[str, str] = {}  # ID -> file
+    names: dict[str, str] = {}  # NAME -> ID
     for category in sorted(p for p in folder.iterdir() if _is_category(p)):
         for path in sorted(category.glob("*.py")):
             if path.name.startswith("_"):
@@ -123,6 +127,12 @@ def load_policies(folder: Path, root: Path | None = None) -> Registry:
                     "(IDs are never reused: take the next free number)"
                 )
             seen[policy.id] = display
+            if policy.name in names:
+                raise PolicyLoadError(
+                    f"{display}: NAME {policy.name!r} is already the name of "
+                    f"{names[policy.name]} (names are unique, like IDs)"
+                )
+            names[policy.name] = policy.id
             prefix = policy.id.split("-")[1]
             if prefixes.setdefault(prefix, category.name) != category.name:
                 raise PolicyLoadError(
@@ -159,8 +169,13 @@ def _load(path: Path, category: str, display: str) -> Policy:
         return value
 
     policy_id = attr("ID", str, "a string such as 'MR-SEC-004'")
-    if not ID_PATTERN.fullmatch(policy_id):
+    match = ID_PATTERN.fullmatch(policy_id)
+    if not match:
         raise fail(f"ID {policy_id!r} does not look like MR-<CATEGORY>-<NNN>")
+    if match.group(1) in RESERVED:
+        raise fail(
+            f"ID {policy_id!r} uses MR-{match.group(1)}, which modelrail reserves"
+        )
     name = attr("NAME", str, "a kebab-case string such as 'pinned-serving-image'")
     if not NAME_PATTERN.fullmatch(name):
         raise fail(f"NAME {name!r} is not kebab-case")
@@ -173,7 +188,8 @@ def _load(path: Path, category: str, display: str) -> Policy:
     check = getattr(module, "check", None)
     if not callable(check):
         raise fail("has no check(spec, env, ctx) function")
-    types = tuple(getattr(module, "TYPES", TYPES))
+    raw_types = getattr(module, "TYPES", TYPES)
+    types = tuple(raw_types) if isinstance(raw_types, tuple | list) else ()
     unknown = [t for t in types if t not in TYPES]
     if unknown or not types:
         raise fail(f"TYPES must name some of {', '.join(TYPES)} (got {types!r})")
@@ -189,6 +205,8 @@ def _load(path: Path, category: str, display: str) -> Policy:
             options_type()
         except TypeError as exc:
             raise fail(f"every field of Options needs a default ({exc})") from exc
+        except Exception as exc:
+            raise fail(f"Options() raised {type(exc).__name__}: {exc}") from exc
     title, rationale, fails, passes = _document(module.__doc__, fail)
     return Policy(
         id=policy_id,
@@ -325,7 +343,11 @@ def _is_pointer(pointer: object) -> bool:
 
 
 def _locate(doc: Document, pointer: str) -> Location:
-    return doc.locate(pointer)
+    """Where a hit is: its node, or for a missing field the key of the nearest
+    ancestor that exists (where the field belongs), as schema findings do."""
+    if doc.source_of(pointer) is not None:
+        return doc.locate(pointer)
+    return doc.locate(pointer, key=True)
 
 
 def with_options(
@@ -347,7 +369,10 @@ def with_options(
             known = ", ".join(sorted(fields)) or "none"
             raise ValueError(f"unknown option {key!r} for {policy.id} (known: {known})")
         changes[key] = _coerce(policy.id, key, getattr(defaults, key), value)
-    return dataclasses.replace(defaults, **changes)
+    try:
+        return dataclasses.replace(defaults, **changes)
+    except (TypeError, ValueError) as exc:  # an Options.__post_init__ that objects
+        raise ValueError(f"options of {policy.id}: {exc}") from exc
 
 
 def _coerce(policy_id: str, key: str, default: Any, value: Any) -> Any:
@@ -371,7 +396,22 @@ def _coerce(policy_id: str, key: str, default: Any, value: Any) -> Any:
         return dict(value)
     if type(value) is not type(default):
         raise wrong()
+    if isinstance(default, str) and _is_duration(default) and not _is_duration(value):
+        raise ValueError(
+            f"option {key!r} of {policy_id} must be a duration like {default!r} "
+            f"(such as 30s, 15m, 24h or 1h30m), not {value!r}"
+        )
     return value
+
+
+def _is_duration(text: str) -> bool:
+    from modelrail.units import seconds
+
+    try:
+        seconds(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _kind(value: Any) -> str:

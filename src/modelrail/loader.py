@@ -83,7 +83,9 @@ class Document:
         """The position of ``pointer``, or of its nearest ancestor that exists.
 
         With ``key=True`` and a pointer that ends in a mapping key, the position
-        is the key's own (where a typo is) rather than its value's.
+        is the key's own (where a typo is) rather than its value's; for a pointer
+        that does not exist, it is the key of the nearest ancestor that does
+        (``rollback:`` for a missing ``/spec/rollback/runbook``).
         """
         node, key_node, _ = self._walk(pointer)
         target = key_node if key and key_node is not None else node
@@ -96,14 +98,14 @@ class Document:
         return node if exact else None
 
     def _walk(self, pointer: str) -> tuple[yaml.Node, yaml.Node | None, bool]:
-        """The deepest node on the way to ``pointer``, its key node, and
-        whether it is the node ``pointer`` names."""
+        """The deepest node on the way to ``pointer``, its key node (None for a
+        list item or the root), and whether it is the node ``pointer`` names."""
         node: yaml.Node = self.node
         key_node: yaml.Node | None = None
         for token in _split_pointer(pointer):
             child, child_key = _child(node, token)
             if child is None:
-                return node, None, False
+                return node, key_node, False
             node, key_node = child, child_key
         return node, key_node, True
 

@@ -161,6 +161,7 @@ class Profiles:
             for policy_id, entry in profiles[name].get("policies", {}).items():
                 pointer = f"{base}/policies/{escape_pointer_token(policy_id)}"
                 if policy_id not in self.registry:
+                    message = f"no policy {policy_id!r}"
                     try:
                         self.registry.get(policy_id)
                     except KeyError as exc:

@@ -236,13 +236,21 @@ class Book:
             out.append(finding)
         return out
 
-    def stale(self, checked: set[str], known: set[str]) -> Iterator[Finding]:
-        """Valid waivers of ``checked`` models that waived nothing, and waivers
-        of models with no spec here at all (``known`` are the spec names)."""
+    def stale(
+        self, checked: set[str], known: set[str], switched_on: set[str]
+    ) -> Iterator[Finding]:
+        """Valid waivers of ``checked`` models that waived nothing, waivers of
+        models with no spec here at all (``known`` are the spec names), and
+        waivers of policies this environment's profile switches off."""
         for key, (index, waiver) in sorted(self.valid.items(), key=lambda i: i[1][0]):
             if key in self.used:
                 continue
-            if waiver.model not in known:
+            if waiver.policy not in switched_on:
+                message = (
+                    f"waiver of {waiver.policy} for {waiver.model!r}: the policy is "
+                    "off in this environment's profile, so there is nothing to waive"
+                )
+            elif waiver.model not in known:
                 message = (
                     f"waiver of {waiver.policy} for {waiver.model!r}: no spec of "
                     f"that model is in this environment"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -17,9 +18,11 @@ if TYPE_CHECKING:
 def _date(
     ctx: click.Context, param: click.Parameter, value: str | None
 ) -> datetime.date:
-    if value is None:
+    if not value:  # unset, or MODELRAIL_TODAY=""
         return datetime.datetime.now(datetime.UTC).date()
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError(value)
         return datetime.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
