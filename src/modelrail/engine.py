@@ -73,9 +73,10 @@ class Registry:
     """The policies of a repository, sorted by ID."""
 
     policies: tuple[Policy, ...]
+    by_id: dict[str, Policy] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {p.id: p for p in self.policies})
+        object.__setattr__(self, "by_id", {p.id: p for p in self.policies})
 
     def __iter__(self) -> Iterator[Policy]:
         return iter(self.policies)
@@ -84,11 +85,11 @@ class Registry:
         return len(self.policies)
 
     def __contains__(self, policy_id: object) -> bool:
-        return policy_id in self._by_id  # type: ignore[attr-defined]
+        return policy_id in self.by_id
 
     def get(self, policy_id: str) -> Policy:
         """The policy with this ID (case-insensitive), or KeyError with a hint."""
-        by_id: dict[str, Policy] = self._by_id  # type: ignore[attr-defined]
+        by_id = self.by_id
         wanted = policy_id.strip().upper()
         short = re.fullmatch(r"(MR-[A-Z]{2,8})-([0-9]{1,3})", wanted)
         if short:  # MR-SEC-4 is MR-SEC-004
