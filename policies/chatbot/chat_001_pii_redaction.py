@@ -25,12 +25,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
-from modelrail.policy import Hit
+from modelrail.policy import must_be_true
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from modelrail.policy import Context, Environment, Spec
+    from modelrail.policy import Context, Environment, Hit, Spec
 
 ID = "MR-CHAT-001"
 NAME = "chatbot-pii-redaction"
@@ -40,11 +40,9 @@ TYPES = ("chatbot",)
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
-    value = spec.chatbot.get("guardrails", {}).get("piiRedaction")
-    if value is not True:
-        state = "not set" if value is None else "false"
-        yield Hit(
-            "/spec/chatbot/guardrails/piiRedaction",
-            f"guardrails.piiRedaction is {state}: stored prompts and answers keep "
-            "the personal data users type",
-        )
+    yield from must_be_true(
+        spec.chatbot.get("guardrails", {}).get("piiRedaction"),
+        "/spec/chatbot/guardrails/piiRedaction",
+        "guardrails.piiRedaction",
+        "stored prompts and answers keep the personal data users type",
+    )

@@ -26,12 +26,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
-from modelrail.policy import Hit
+from modelrail.policy import must_be_true
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from modelrail.policy import Context, Environment, Spec
+    from modelrail.policy import Context, Environment, Hit, Spec
 
 ID = "MR-CHAT-002"
 NAME = "prompt-injection-guardrail"
@@ -41,11 +41,9 @@ TYPES = ("chatbot",)
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
-    value = spec.chatbot.get("guardrails", {}).get("promptInjection")
-    if value is not True:
-        state = "not set" if value is None else "false"
-        yield Hit(
-            "/spec/chatbot/guardrails/promptInjection",
-            f"guardrails.promptInjection is {state}: user input reaches the model "
-            "unscreened for prompt injection",
-        )
+    yield from must_be_true(
+        spec.chatbot.get("guardrails", {}).get("promptInjection"),
+        "/spec/chatbot/guardrails/promptInjection",
+        "guardrails.promptInjection",
+        "user input reaches the model unscreened for prompt injection",
+    )

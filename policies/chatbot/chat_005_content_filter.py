@@ -25,12 +25,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
-from modelrail.policy import Hit
+from modelrail.policy import must_be_true
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from modelrail.policy import Context, Environment, Spec
+    from modelrail.policy import Context, Environment, Hit, Spec
 
 ID = "MR-CHAT-005"
 NAME = "content-filter"
@@ -40,11 +40,9 @@ TYPES = ("chatbot",)
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
-    value = spec.chatbot.get("guardrails", {}).get("contentFilter")
-    if value is not True:
-        state = "not set" if value is None else "false"
-        yield Hit(
-            "/spec/chatbot/guardrails/contentFilter",
-            f"guardrails.contentFilter is {state}: answers reach users unfiltered "
-            "for harmful content",
-        )
+    yield from must_be_true(
+        spec.chatbot.get("guardrails", {}).get("contentFilter"),
+        "/spec/chatbot/guardrails/contentFilter",
+        "guardrails.contentFilter",
+        "answers reach users unfiltered for harmful content",
+    )

@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from modelrail.findings import Severity
 
-__all__ = ["TIERS", "TYPES", "Context", "Environment", "Hit", "Spec"]
+__all__ = ["TIERS", "TYPES", "Context", "Environment", "Hit", "Spec", "must_be_true"]
 
 TIERS = ("development", "test", "staging", "production")
 TYPES = ("predictive", "recommendation", "chatbot")
@@ -47,6 +47,18 @@ class Hit:
 
     pointer: str
     message: str
+
+
+def must_be_true(
+    value: object, pointer: str, label: str, consequence: str
+) -> Iterator[Hit]:
+    """One hit unless ``value`` is true: ``"<label> is not set|false: <consequence>"``.
+
+    For the many checklist items that are a switch which must be on.
+    """
+    if value is not True:
+        state = "not set" if value is None else "false"
+        yield Hit(pointer, f"{label} is {state}: {consequence}")
 
 
 class Spec:
