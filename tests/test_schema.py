@@ -158,10 +158,20 @@ def test_schema_is_valid_draft_2020_12(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", SCHEMA_PATHS, ids=lambda p: p.name)
+def _shapes(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The subschemas that describe a shape: not the tests of if/then."""
+    return (
+        (pointer, schema)
+        for pointer, schema in subschemas(load_schema(path))
+        if "/if" not in pointer
+    )
+
+
+@pytest.mark.parametrize("path", SCHEMA_PATHS, ids=lambda p: p.name)
 def test_every_property_has_a_description(path: Path) -> None:
     missing = [
         f"{pointer}/properties/{name}"
-        for pointer, schema in subschemas(load_schema(path))
+        for pointer, schema in _shapes(path)
         for name, sub in schema.get("properties", {}).items()
         if not (isinstance(sub, dict) and sub.get("description"))
     ]
@@ -172,7 +182,7 @@ def test_every_property_has_a_description(path: Path) -> None:
 def test_objects_with_properties_allow_no_others(path: Path) -> None:
     open_objects = [
         pointer or "/"
-        for pointer, schema in subschemas(load_schema(path))
+        for pointer, schema in _shapes(path)
         if "properties" in schema and schema.get("additionalProperties") is not False
     ]
     assert open_objects == []
@@ -579,7 +589,7 @@ ENVIRONMENT_CASES: dict[str, tuple[str, str, int, int, tuple[str, ...], str]] = 
     ),
     "argocd-missing-required": (
         "    targetRevision: main\n", "",
-        24, 3, ("missing required key 'targetRevision' in spec.argocd",),
+        25, 3, ("missing required key 'targetRevision' in spec.argocd",),
         "add 'targetRevision' (the branch or tag Argo CD follows)",
     ),
 }  # fmt: skip

@@ -91,7 +91,7 @@ def _run(
     for env in folders:
         source = repo.environment_file(env)
         if source.path.is_file():
-            results[source.path] = _load_and_validate(source, schemas)
+            results[source.path] = load_and_validate(source, schemas)
             doc = results[source.path][0]
             if doc is not None:
                 environments[env] = doc
@@ -112,7 +112,7 @@ def _run(
     loaded: list[consistency.Loaded] = []
     for source in sorted(reported.values(), key=lambda s: s.display):
         if source.path not in results:
-            results[source.path] = _load_and_validate(source, schemas)
+            results[source.path] = load_and_validate(source, schemas)
         doc, problems = results[source.path]
         findings.extend(problems)
         if doc is not None:
@@ -213,7 +213,7 @@ def _profile_problem(
     ]
 
 
-def _load_and_validate(
+def load_and_validate(
     source: SourceFile, schemas: SchemaSet
 ) -> tuple[Document | None, list[Finding]]:
     try:

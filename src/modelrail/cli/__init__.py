@@ -67,10 +67,12 @@ def main(debug: bool) -> None:
 def _register() -> None:
     from modelrail.cli.check import check_cmd
     from modelrail.cli.policies import explain_cmd, policies_cmd
+    from modelrail.cli.render import render_cmd
 
     main.add_command(check_cmd)
     main.add_command(policies_cmd)
     main.add_command(explain_cmd)
+    main.add_command(render_cmd)
 
 
 _register()

@@ -1,0 +1,118 @@
+"""``modelrail render``: write rendered/ (or check that it is up to date)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from modelrail.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from modelrail.cli.options import env_option, root_option
+
+
+@click.command("render")
+@root_option
+@env_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The output folder (default: rendered/ of the repository).",
+)
+@click.option(
+    "--check",
+    "check_only",
+    is_flag=True,
+    help="Write nothing; exit 1 and list the files that differ if the output "
+    "folder is not what the specs render to.",
+)
+@click.option(
+    "--crd-schemas",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of CRD JSON schemas, laid out {group}/{kind}_{version}.json "
+    "(default: schemas/crds/ of the repository).",
+)
+@click.pass_context
+def render_cmd(
+    ctx: click.Context,
+    root: Path | None,
+    envs: tuple[str, ...],
+    out: Path | None,
+    check_only: bool,
+    crd_schemas: Path | None,
+) -> None:
+    """Render the specs into the Kubernetes manifests Argo CD syncs.
+
+    Each model becomes rendered/<env>/<model>/ (one file per resource and a
+    kustomization.yaml); each environment gets rendered/<env>/_argocd/ (its
+    AppProject and ApplicationSet), and each cluster rendered/_bootstrap/<cluster>/
+    (its root Application). Every manifest is validated against the Kubernetes
+    schemas of the environment's kubernetesVersion and the CRD schemas before
+    anything is written; the folder is replaced whole, or not at all.
+
+    Exit codes: 0 written (or up to date), 1 stale (--check), 2 bad input or an
+    invalid manifest, 3 a template that fails.
+    """
+    from modelrail.kubeschema import SchemaStore
+    from modelrail.render import inputs, tree
+    from modelrail.render.facts import SpecError
+    from modelrail.render.renderer import ManifestInvalid, render, templates_of
+    from modelrail.render.templating import TemplateFailure
+    from modelrail.repo import repository
+
+    repo = repository(root)
+    target = out if out is not None else repo.root / "rendered"
+    crd_dir = crd_schemas if crd_schemas is not None else repo.schemas_dir / "crds"
+    try:
+        loaded = inputs.load(repo, envs)
+        stores = {
+            name: SchemaStore(env.data["spec"]["kubernetesVersion"], crd_dir)
+            for name, env in loaded.environments.items()
+        }
+        output = render(loaded, templates_of(repo.root), stores)
+    except inputs.BadInput as exc:
+        for finding in exc.findings:
+            click.echo(str(finding), err=True)
+            if finding.remediation:
+                click.echo(f"  fix: {finding.remediation}", err=True)
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(EXIT_USAGE)
+    except (SpecError, ManifestInvalid) as exc:
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(EXIT_USAGE)
+    except TemplateFailure as exc:
+        click.echo(f"template error: {exc}", err=True)
+        ctx.exit(EXIT_INTERNAL)
+    keep = tuple(
+        name for name in repo.environment_names() if name not in output.environments
+    )
+    shown = _shown(target, repo.root)
+    if check_only:
+        found = tree.differences(target, output.files, keep)
+        for item in found:
+            click.echo(f"{item.state}: {shown}/{item.path}")
+        if found:
+            click.echo(
+                f"{shown}/ is stale: {len(found)} file(s) differ from what the specs "
+                "render to; run 'modelrail render' and commit the result",
+                err=True,
+            )
+            ctx.exit(EXIT_FINDINGS)
+        click.echo(f"{shown}/ is up to date ({len(output.files)} files)")
+        ctx.exit(EXIT_OK)
+    changed = tree.replace(target, output.files, keep)
+    click.echo(
+        f"rendered {output.apps} apps ({output.resources} resources) in "
+        f"{len(output.environments)} environments into {shown}/: "
+        f"{len(output.files)} files, {changed} changed"
+    )
+
+
+def _shown(path: Path, root: Path) -> str:
+    absolute = os.path.abspath(path)
+    try:
+        return Path(absolute).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return absolute

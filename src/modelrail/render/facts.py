@@ -1,0 +1,386 @@
+"""What a model's manifests say, worked out from its spec and its environment.
+
+Templates give the shape of each resource; this module gives the values that
+need logic: names, labels, the canary steps, probes, resources, autoscaling
+metrics, network peers. Everything here is plain data (dicts, lists, strings,
+numbers) that templates pass through the ``yaml`` filters.
+
+Specs reach this module schema-valid, so required fields are indexed directly.
+A value the schema admits but Kubernetes would refuse is a :class:`SpecError`
+with its location (exit 2), never a manifest the API server rejects later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from modelrail import units
+from modelrail.errors import ModelrailError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from modelrail.loader import Document
+
+CONTAINER = "model-server"
+MANAGED_BY = "modelrail"
+_LABEL_VALUE_BAD = re.compile(r"[^A-Za-z0-9._-]")
+# Custom metrics the autoscaler reads (served by the Prometheus adapter from
+# the metric convention of docs/metrics.md).
+REQUESTS_PER_SECOND = "modelrail_requests_per_second"
+IN_FLIGHT = "modelrail_requests_in_flight"
+# Labels and annotations modelrail sets itself: a spec may not set them.
+RESERVED_PREFIXES = ("app.kubernetes.io/", "modelrail.io/")
+
+
+class SpecError(ModelrailError):
+    """A schema-valid spec that cannot be rendered as it stands (exit 2)."""
+
+
+def label_value(text: str) -> str:
+    """``text`` as a valid label value: ``1.0.0+build.5`` -> ``1.0.0_build.5``."""
+    value = _LABEL_VALUE_BAD.sub("_", text)[:63]
+    return value.strip("._-")
+
+
+def go_duration(duration: str) -> str:
+    """A spec duration as Go's ``time.ParseDuration`` reads it (no ``d``/``w``)."""
+    total = units.seconds(duration)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = "".join(
+        f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n
+    )
+    return text or "0s"
+
+
+def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """The values the templates of one model need.
+
+    ``doc`` is the spec, ``env`` the environment file's data, ``source`` the
+    spec's path relative to the repository (named in an annotation).
+    """
+    data = doc.data
+    spec = data["spec"]
+    name: str = data["metadata"]["name"]
+    env_name: str = env["metadata"]["name"]
+    serving = spec["serving"]
+    selector = {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/instance": f"{env_name}-{name}",
+    }
+    labels = {
+        **selector,
+        "app.kubernetes.io/version": label_value(spec["model"]["version"]),
+        "app.kubernetes.io/component": "model-server",
+        "app.kubernetes.io/part-of": data["metadata"]["team"],
+        "app.kubernetes.io/managed-by": MANAGED_BY,
+        "modelrail.io/model": name,
+        "modelrail.io/model-version": label_value(spec["model"]["version"]),
+        "modelrail.io/team": data["metadata"]["team"],
+        "modelrail.io/environment": env_name,
+        "modelrail.io/type": spec["type"],
+    }
+    labels.update(_user_labels(doc))
+    config = _config_data(spec, env_name)
+    return {
+        "name": name,
+        "namespace": env["spec"]["namespace"],
+        "environment": env_name,
+        "spec": data,
+        "env": env,
+        "labels": labels,
+        "selector": selector,
+        "annotations": {"modelrail.io/source": source},
+        "names": {
+            "stable": name,
+            "canary": f"{name}-canary",
+            "config": f"{name}-model",
+            "account": name,
+            "tls": f"{name}-tls",
+        },
+        "config": config,
+        "config_checksum": "sha256:" + _digest(config),
+        "container": _container(doc, name),
+        "pod_security": _pod_security(spec.get("security", {})),
+        "volumes": _volumes(spec.get("security", {})),
+        "spread": int(serving["autoscaling"]["minReplicas"]) > 1,
+        "port_name": "grpc" if serving.get("protocol") == "grpc" else "http",
+        "autoscaling": _autoscaling(serving["autoscaling"]),
+        "disruption": _disruption(serving),
+        "network": _network(spec.get("security", {})),
+        "router": _router(env["spec"]["trafficRouter"], name),
+        "host": _host(env["spec"]["trafficRouter"], name),
+        "tls": bool(spec.get("security", {}).get("tls", {}).get("enabled", False)),
+        "progress_deadline_abort": bool(
+            spec.get("rollback", {}).get("automatic", False)
+        ),
+    }
+
+
+def canary_steps(spec: Mapping[str, Any], analysis: str | None) -> list[Any]:
+    """The Rollout's steps. Analysis steps only when ``analysis`` names an
+    AnalysisTemplate that is rendered alongside (never a dangling reference)."""
+    steps: list[Any] = []
+    for step in spec["rollout"].get("steps", ()):
+        steps.append({"setWeight": step["weight"]})
+        pause = step.get("pause")
+        if pause == "manual":
+            steps.append({"pause": {}})
+        elif pause:
+            steps.append({"pause": {"duration": go_duration(pause)}})
+        if step.get("analysis") and analysis is not None:
+            steps.append({"analysis": {"templates": [{"templateName": analysis}]}})
+    return steps
+
+
+def _user_labels(doc: Document) -> dict[str, str]:
+    labels: dict[str, str] = dict(doc.data["metadata"].get("labels", {}))
+    for key in labels:
+        if key.startswith(RESERVED_PREFIXES):
+            raise SpecError(
+                f"label {key!r} is set by modelrail itself; "
+                "remove it from metadata.labels",
+                doc.locate(
+                    f"/metadata/labels/{key.replace('~', '~0').replace('/', '~1')}",
+                    key=True,
+                ),
+            )
+    return labels
+
+
+def _config_data(spec: Mapping[str, Any], env_name: str) -> dict[str, str]:
+    model = spec["model"]
+    return {
+        "MODEL_ARTIFACT": model["artifact"],
+        "MODEL_DIGEST": model["digest"],
+        "MODEL_FORMAT": model["format"],
+        "MODEL_NAME": model["name"],
+        "MODEL_VERSION": model["version"],
+        "MODELRAIL_ENVIRONMENT": env_name,
+    }
+
+
+def _digest(data: Mapping[str, Any]) -> str:
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _container(doc: Document, name: str) -> dict[str, Any]:
+    spec = doc.data["spec"]
+    serving = spec["serving"]
+    security = spec.get("security", {})
+    return {
+        "image": serving["image"],
+        "args": list(serving.get("args", ())),
+        "port": serving["port"],
+        "env": [_env_var(item) for item in serving.get("env", ())],
+        "resources": _resources(serving["resources"]),
+        "security": _container_security(security),
+        "probes": _probes(doc),
+        "grpc": serving.get("protocol") == "grpc",
+        "mounts": [{"name": "tmp", "mountPath": "/tmp"}]
+        if security.get("readOnlyRootFilesystem", True)
+        else [],
+        "name": CONTAINER,
+        "model": name,
+    }
+
+
+def _env_var(item: Mapping[str, Any]) -> dict[str, Any]:
+    if "secretKeyRef" in item:
+        ref = item["secretKeyRef"]
+        return {
+            "name": item["name"],
+            "valueFrom": {"secretKeyRef": {"name": ref["name"], "key": ref["key"]}},
+        }
+    if "configMapKeyRef" in item:
+        ref = item["configMapKeyRef"]
+        return {
+            "name": item["name"],
+            "valueFrom": {"configMapKeyRef": {"name": ref["name"], "key": ref["key"]}},
+        }
+    return {"name": item["name"], "value": item.get("value", "")}
+
+
+def _resources(resources: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for part in ("requests", "limits"):
+        if resources.get(part):
+            out[part] = {k: _quantity(v) for k, v in sorted(resources[part].items())}
+    gpu = resources.get("gpu")
+    if gpu:
+        # extended resources: the limit is what the scheduler counts, and a
+        # request, when given, must equal it
+        for part in ("requests", "limits"):
+            out.setdefault(part, {})[gpu["resource"]] = gpu["count"]
+    return out
+
+
+def _quantity(value: Any) -> str:
+    """Quantities are strings in manifests (``"2"``, ``"500m"``, ``"1Gi"``)."""
+    if isinstance(value, float):
+        return format(units.millicores(value) / 1000, "f").rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _container_security(security: Mapping[str, Any]) -> dict[str, Any]:
+    capabilities: dict[str, Any] = {
+        "drop": list(security.get("capabilities", {}).get("drop", ["ALL"]))
+    }
+    if security.get("capabilities", {}).get("add"):
+        capabilities["add"] = list(security["capabilities"]["add"])
+    return {
+        "allowPrivilegeEscalation": bool(
+            security.get("allowPrivilegeEscalation", False)
+        ),
+        "privileged": False,
+        "readOnlyRootFilesystem": bool(security.get("readOnlyRootFilesystem", True)),
+        "runAsNonRoot": bool(security.get("runAsNonRoot", True)),
+        "capabilities": capabilities,
+    }
+
+
+def _pod_security(security: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"runAsNonRoot": bool(security.get("runAsNonRoot", True))}
+    if "runAsUser" in security:
+        out["runAsUser"] = security["runAsUser"]
+        out["runAsGroup"] = security["runAsUser"]
+        out["fsGroup"] = security["runAsUser"]
+    out["seccompProfile"] = {"type": security.get("seccompProfile", "RuntimeDefault")}
+    return out
+
+
+def _volumes(security: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if not security.get("readOnlyRootFilesystem", True):
+        return []
+    # a read-only root still needs somewhere to write temporary files
+    return [{"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}]
+
+
+_PROBE_KEYS = (
+    "initialDelaySeconds",
+    "periodSeconds",
+    "timeoutSeconds",
+    "failureThreshold",
+    "successThreshold",
+)
+
+
+def _probes(doc: Document) -> dict[str, Any]:
+    serving = doc.data["spec"]["serving"]
+    health = serving["endpoints"].get("health")
+    declared = serving.get("probes", {})
+    grpc = serving.get("protocol") == "grpc"
+    out: dict[str, Any] = {}
+    for kind in ("liveness", "readiness", "startup"):
+        probe = declared.get(kind)
+        if probe is None and (kind == "startup" or (health is None and not grpc)):
+            continue
+        probe = probe or {}
+        if kind != "readiness" and probe.get("successThreshold", 1) != 1:
+            raise SpecError(
+                f"a {kind} probe's successThreshold must be 1 (Kubernetes refuses "
+                "any other value)",
+                doc.locate(f"/spec/serving/probes/{kind}/successThreshold"),
+            )
+        path = probe.get("path", health)
+        if grpc:
+            handler: dict[str, Any] = {"grpc": {"port": serving["port"]}}
+        elif path is None:
+            raise SpecError(
+                f"the {kind} probe has no path: set serving.endpoints.health "
+                f"or serving.probes.{kind}.path",
+                doc.locate(f"/spec/serving/probes/{kind}", key=True),
+            )
+        else:
+            handler = {"httpGet": {"path": path, "port": "http"}}
+        out[kind] = {**handler, **{k: probe[k] for k in _PROBE_KEYS if k in probe}}
+    return out
+
+
+def _autoscaling(autoscaling: Mapping[str, Any]) -> dict[str, Any]:
+    metrics: list[dict[str, Any]] = []
+    if "targetCPUUtilization" in autoscaling:
+        metrics.append(_resource_metric("cpu", autoscaling["targetCPUUtilization"]))
+    if "targetRequestsPerSecond" in autoscaling:
+        metrics.append(
+            _pods_metric(REQUESTS_PER_SECOND, autoscaling["targetRequestsPerSecond"])
+        )
+    if "targetConcurrency" in autoscaling:
+        metrics.append(_pods_metric(IN_FLIGHT, autoscaling["targetConcurrency"]))
+    if not metrics:  # Kubernetes' own default target
+        metrics.append(_resource_metric("cpu", 80))
+    out: dict[str, Any] = {
+        "min": autoscaling["minReplicas"],
+        "max": autoscaling["maxReplicas"],
+        "metrics": metrics,
+    }
+    if "scaleDownStabilization" in autoscaling:
+        out["scale_down_window"] = units.seconds(autoscaling["scaleDownStabilization"])
+    return out
+
+
+def _resource_metric(resource: str, utilization: int) -> dict[str, Any]:
+    return {
+        "type": "Resource",
+        "resource": {
+            "name": resource,
+            "target": {"type": "Utilization", "averageUtilization": utilization},
+        },
+    }
+
+
+def _pods_metric(name: str, value: int) -> dict[str, Any]:
+    return {
+        "type": "Pods",
+        "pods": {
+            "metric": {"name": name},
+            "target": {"type": "AverageValue", "averageValue": str(value)},
+        },
+    }
+
+
+def _disruption(serving: Mapping[str, Any]) -> dict[str, Any]:
+    budget = serving.get("disruptionBudget")
+    if budget:
+        return dict(budget)
+    return {"maxUnavailable": 1}  # drains take one replica at a time
+
+
+def _network(security: Mapping[str, Any]) -> dict[str, Any] | None:
+    policy = security.get("networkPolicy", {})
+    if not policy.get("enabled", False):
+        return None
+    peers = []
+    for item in policy.get("ingress", ()):
+        peer: dict[str, Any] = {
+            "namespaceSelector": {
+                "matchLabels": {"kubernetes.io/metadata.name": item["namespace"]}
+            }
+        }
+        if item.get("podLabels"):
+            peer["podSelector"] = {"matchLabels": dict(item["podLabels"])}
+        peers.append(peer)
+    return {"peers": peers}
+
+
+def _router(router: Mapping[str, Any], name: str) -> dict[str, Any]:
+    kind = router["type"]
+    out: dict[str, Any] = {"type": kind}
+    if kind in ("nginx", "alb"):
+        out["ingress_class"] = router.get("ingressClass", kind)
+    if kind in ("istio", "gateway-api"):
+        namespace, _, gateway = router["gateway"].rpartition("/")
+        out["gateway"] = {"name": gateway, "namespace": namespace or None}
+        out["gateway_ref"] = router["gateway"]
+    out["route"] = name
+    return out
+
+
+def _host(router: Mapping[str, Any], name: str) -> str | None:
+    domain = router.get("domain")
+    return f"{name}.{domain}" if domain else None

@@ -1,0 +1,160 @@
+"""What ``render`` reads: every environment file, and the specs of the
+environments in scope, loaded and validated exactly as ``check`` does.
+
+The renderer only sees files that pass their schema and the cross-file checks
+(a spec in the wrong folder or under the wrong name must not deploy). Policy
+verdicts are ``check``'s job: render does not run policies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from modelrail import consistency
+from modelrail.check import load_and_validate
+from modelrail.errors import ModelrailError
+from modelrail.findings import Finding, Severity
+from modelrail.repo import Repository, select
+from modelrail.schema import SchemaSet
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from modelrail.loader import Document
+
+INCONSISTENT_CLUSTER = "MR-REPO-007"
+
+
+class BadInput(ModelrailError):
+    """Files that must be fixed before anything can be rendered (exit 2)."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        super().__init__(
+            f"{len(findings)} problem(s) in the input; render needs files that "
+            "pass their schemas (run 'modelrail check')"
+        )
+        self.findings = tuple(findings)
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentFile:
+    doc: Document
+    source: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.doc.data
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    name: str
+    doc: Document
+    source: str
+
+
+@dataclass
+class Inputs:
+    scope: list[str]
+    environments: dict[str, EnvironmentFile] = field(default_factory=dict)
+    models: dict[str, list[Model]] = field(default_factory=dict)
+
+    def clusters(self) -> dict[str, list[str]]:
+        """Cluster name -> the environments deployed to it, all of them."""
+        out: dict[str, list[str]] = {}
+        for name in sorted(self.environments):
+            cluster = self.environments[name].data["spec"]["cluster"]["name"]
+            out.setdefault(cluster, []).append(name)
+        return dict(sorted(out.items()))
+
+
+def load(repo: Repository, envs: tuple[str, ...] = ()) -> Inputs:
+    """The inputs of a render; ``BadInput`` lists every problem found."""
+    scope, files = select(repo, (), envs)
+    schemas = SchemaSet(repo.schemas_dir)
+    findings: list[Finding] = []
+    loaded: list[consistency.Loaded] = []
+    inputs = Inputs(scope=list(scope))
+    folders = repo.environment_names()
+    for env in folders:
+        source = repo.environment_file(env)
+        if not source.path.is_file():
+            findings.append(
+                Finding(
+                    _location(source.display),
+                    consistency.MISSING_ENVIRONMENT,
+                    Severity.ERROR,
+                    f"environment folder environments/{env}/ has no environment.yaml",
+                    "add an environment.yaml (see schemas/environment.v1.json)",
+                )
+            )
+            continue
+        doc, problems = load_and_validate(source, schemas)
+        findings.extend(problems)
+        if doc is not None:
+            inputs.environments[env] = EnvironmentFile(doc, source.display)
+            loaded.append(consistency.Loaded(doc, env, "Environment"))
+    for source in files:
+        if source.kind != "ModelDeployment":
+            continue
+        doc, problems = load_and_validate(source, schemas)
+        findings.extend(problems)
+        if doc is not None:
+            loaded.append(consistency.Loaded(doc, source.environment, source.kind))
+            inputs.models.setdefault(source.environment, []).append(
+                Model(doc.data["metadata"]["name"], doc, source.display)
+            )
+    environments = {k: v.doc for k, v in inputs.environments.items()}
+    findings.extend(consistency.check(loaded, environments, folders))
+    findings.extend(_cluster_problems(inputs))
+    errors = sorted(f for f in findings if f.severity is Severity.ERROR)
+    if errors:
+        raise BadInput(errors)
+    for models in inputs.models.values():
+        models.sort(key=lambda m: m.name)
+    return inputs
+
+
+def _cluster_problems(inputs: Inputs) -> list[Finding]:
+    """Environments that share a cluster share its root Application, so they
+    must agree on where Argo CD runs and what it reads."""
+    out = []
+    for cluster, members in inputs.clusters().items():
+        first = inputs.environments[members[0]]
+        for name in members[1:]:
+            other = inputs.environments[name]
+            for pointer in (
+                "/spec/cluster/server",
+                "/spec/argocd/namespace",
+                "/spec/argocd/repoURL",
+                "/spec/argocd/targetRevision",
+            ):
+                mine, theirs = _at(other.data, pointer), _at(first.data, pointer)
+                if mine != theirs:
+                    out.append(
+                        Finding(
+                            other.doc.locate(pointer),
+                            INCONSISTENT_CLUSTER,
+                            Severity.ERROR,
+                            f"cluster {cluster!r} is shared with {first.source}, "
+                            f"where {pointer[1:].replace('/', '.')} is {theirs!r}, "
+                            f"not {mine!r}",
+                            "environments on one cluster share one Argo CD: make "
+                            "the values agree, or give the cluster another name",
+                        )
+                    )
+    return out
+
+
+def _at(data: dict[str, Any], pointer: str) -> Any:
+    node: Any = data
+    for part in pointer.strip("/").split("/"):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _location(display: str) -> Any:
+    from modelrail.findings import Location
+
+    return Location(display)

@@ -1,0 +1,401 @@
+"""``render``: specs and environments in, the files of ``rendered/`` out (in memory).
+
+For each environment in scope: one folder per model (one file per resource and
+a ``kustomization.yaml``), and ``_argocd/`` (the AppProject and the
+ApplicationSet). For each cluster: ``_bootstrap/<cluster>/``, the one root
+Application to apply by hand and its project.
+
+Every file is made by a template (``render/templates/``), parsed back with the
+same strict loader the specs go through (one document, no duplicate key), and
+compared with what it was meant to be (apiVersion, kind, name, namespace): a
+template or a value that made anything else is caught here. Then every
+manifest is validated against the Kubernetes or CRD schema of its kind; the
+first invalid manifest stops the render before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from modelrail.errors import ModelrailError
+from modelrail.loader import LoadError, load_text
+from modelrail.render import facts
+from modelrail.render.templating import TemplateFailure, Templates
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from modelrail.kubeschema import SchemaStore
+    from modelrail.render.inputs import Inputs, Model
+
+PREFIX = "rendered"  # where Argo CD reads the output in the repository
+ARGOCD = "_argocd"
+BOOTSTRAP = "_bootstrap"
+MARKER = "README.md"
+MARKER_TEXT = """\
+# rendered/ (generated: do not edit)
+
+Made by `modelrail render` from `environments/` and `render/templates/`; CI runs
+`modelrail render --check` and fails when this folder is not what the specs say.
+Argo CD syncs it: `_bootstrap/<cluster>/` holds the root Application of each
+cluster (apply it once with `kubectl apply -k`), `<env>/_argocd/` the
+environment's AppProject and ApplicationSet, `<env>/<model>/` one application.
+"""
+ANALYSIS_TEMPLATE = "analysistemplate.yaml.j2"
+
+
+class ManifestInvalid(ModelrailError):
+    """A rendered manifest failed its schema: nothing is written (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """A file a template is meant to make, and the resource it must hold."""
+
+    template: str
+    file: str
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    values: Mapping[str, Any]
+
+
+@dataclass
+class Output:
+    """The rendered tree: paths relative to the output folder, and their text."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    environments: tuple[str, ...] = ()
+    apps: int = 0
+    resources: int = 0
+
+
+def render(
+    inputs: Inputs, templates: Templates, stores: Mapping[str, SchemaStore]
+) -> Output:
+    """Render the environments of ``inputs`` (``stores``: a schema store per
+    environment, for its Kubernetes version)."""
+    out = Output(environments=tuple(inputs.scope))
+    out.files[MARKER] = MARKER_TEXT
+    for env_name in inputs.scope:
+        env = inputs.environments[env_name]
+        store = stores[env_name]
+        kinds: set[tuple[str, str]] = set()
+        for model in inputs.models.get(env_name, ()):
+            folder = f"{env_name}/{model.name}"
+            planned = plan_model(model, env.data, templates)
+            made = _render_folder(folder, planned, templates, store, model.source)
+            out.files.update(made)
+            out.apps += 1
+            out.resources += len(planned)
+            kinds.update((_group(p.api_version), p.kind) for p in planned)
+        planned = plan_argocd(env.data, env.source, sorted(kinds))
+        out.files.update(
+            _render_folder(
+                f"{env_name}/{ARGOCD}", planned, templates, store, env.source
+            )
+        )
+    for cluster, members in inputs.clusters().items():
+        first = inputs.environments[members[0]]
+        planned = plan_bootstrap(
+            cluster, [inputs.environments[m].data for m in members]
+        )
+        out.files.update(
+            _render_folder(
+                f"{BOOTSTRAP}/{cluster}",
+                planned,
+                templates,
+                stores.get(members[0]) or stores[inputs.scope[0]],
+                first.source,
+                extra=[f"../../{m}/{ARGOCD}" for m in members],
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A resource a model may have: its template, file, apiVersion and kind,
+    the name it takes (a key of ``facts.model_facts()["names"]``) and when."""
+
+    template: str
+    file: str
+    api_version: str
+    kind: str
+    name: str = "stable"
+    when: str = "always"  # always | network | ingress | istio | gateway-api
+
+
+MODEL_KINDS = (
+    Kind(
+        "serviceaccount.yaml.j2",
+        "serviceaccount.yaml",
+        "v1",
+        "ServiceAccount",
+        "account",
+    ),
+    Kind("configmap.yaml.j2", "configmap.yaml", "v1", "ConfigMap", "config"),
+    Kind("service.yaml.j2", "service.yaml", "v1", "Service"),
+    Kind("service.yaml.j2", "service-canary.yaml", "v1", "Service", "canary"),
+    Kind("rollout.yaml.j2", "rollout.yaml", "argoproj.io/v1alpha1", "Rollout"),
+    Kind("hpa.yaml.j2", "hpa.yaml", "autoscaling/v2", "HorizontalPodAutoscaler"),
+    Kind("pdb.yaml.j2", "pdb.yaml", "policy/v1", "PodDisruptionBudget"),
+    Kind(
+        "networkpolicy.yaml.j2",
+        "networkpolicy.yaml",
+        "networking.k8s.io/v1",
+        "NetworkPolicy",
+        when="network",
+    ),
+    Kind(
+        "ingress.yaml.j2",
+        "ingress.yaml",
+        "networking.k8s.io/v1",
+        "Ingress",
+        when="ingress",
+    ),
+    Kind(
+        "virtualservice.yaml.j2",
+        "virtualservice.yaml",
+        "networking.istio.io/v1",
+        "VirtualService",
+        when="istio",
+    ),
+    Kind(
+        "httproute.yaml.j2",
+        "httproute.yaml",
+        "gateway.networking.k8s.io/v1",
+        "HTTPRoute",
+        when="gateway-api",
+    ),
+)
+
+
+def plan_model(
+    model: Model, env: Mapping[str, Any], templates: Templates
+) -> list[Planned]:
+    """The files of one model's folder, in file-name order."""
+    spec = model.doc.data["spec"]
+    runtime = spec["serving"]["runtime"]
+    if runtime != "container":
+        raise facts.SpecError(
+            f"serving.runtime {runtime!r} is not rendered yet: only 'container' is",
+            model.doc.locate("/spec/serving/runtime"),
+        )
+    values = facts.model_facts(model.doc, env, model.source)
+    names = values["names"]
+    analysis = None
+    if templates.exists(ANALYSIS_TEMPLATE):  # the monitoring templates make one
+        analysis = names["stable"]
+    values["steps"] = facts.canary_steps(spec, analysis)
+    router = values["router"]["type"]
+    wanted = {
+        "always": True,
+        "network": values["network"] is not None,
+        "ingress": router in ("nginx", "alb"),
+        "istio": router == "istio",
+        "gateway-api": router == "gateway-api",
+    }
+    planned = [
+        Planned(
+            kind.template,
+            kind.file,
+            kind.api_version,
+            kind.kind,
+            names[kind.name],
+            values["namespace"],
+            {**values, "service_name": names[kind.name]},
+        )
+        for kind in MODEL_KINDS
+        if wanted[kind.when]
+    ]
+    return sorted(planned, key=lambda p: p.file)
+
+
+def plan_argocd(
+    env: Mapping[str, Any], source: str, kinds: list[tuple[str, str]]
+) -> list[Planned]:
+    spec = env["spec"]
+    name = env["metadata"]["name"]
+    argocd = spec["argocd"]
+    values = {
+        "environment": name,
+        "namespace": spec["namespace"],
+        "cluster": spec["cluster"],
+        "argocd": argocd,
+        "prefix": f"{PREFIX}/{name}",
+        "description": f"modelrail: the models of environment {name}",
+        "kinds": [{"group": group, "kind": kind} for group, kind in kinds],
+        "sync_policy": _sync_policy(argocd["syncPolicy"]),
+        "labels": {
+            "app.kubernetes.io/managed-by": facts.MANAGED_BY,
+            "modelrail.io/environment": name,
+        },
+        "annotations": {"modelrail.io/source": source},
+    }
+    ns = argocd["namespace"]
+    return [
+        Planned(
+            "appproject.yaml.j2",
+            "appproject.yaml",
+            "argoproj.io/v1alpha1",
+            "AppProject",
+            argocd["project"],
+            ns,
+            values,
+        ),
+        Planned(
+            "applicationset.yaml.j2",
+            "applicationset.yaml",
+            "argoproj.io/v1alpha1",
+            "ApplicationSet",
+            argocd["project"],
+            ns,
+            values,
+        ),
+    ]
+
+
+def plan_bootstrap(cluster: str, envs: list[Mapping[str, Any]]) -> list[Planned]:
+    argocd = envs[0]["spec"]["argocd"]
+    root = f"modelrail-{cluster}"
+    names = ", ".join(e["metadata"]["name"] for e in envs)
+    values = {
+        "root_name": root,
+        "argocd": argocd,
+        "path": f"{PREFIX}/{BOOTSTRAP}/{cluster}",
+        "description": f"modelrail bootstrap of cluster {cluster} (environments {names})",
+        "labels": {
+            "app.kubernetes.io/managed-by": facts.MANAGED_BY,
+            "modelrail.io/cluster": cluster,
+        },
+    }
+    ns = argocd["namespace"]
+    return [
+        Planned(
+            "bootstrap-project.yaml.j2",
+            "appproject.yaml",
+            "argoproj.io/v1alpha1",
+            "AppProject",
+            root,
+            ns,
+            values,
+        ),
+        Planned(
+            "root-application.yaml.j2",
+            "application.yaml",
+            "argoproj.io/v1alpha1",
+            "Application",
+            root,
+            ns,
+            values,
+        ),
+    ]
+
+
+def _sync_policy(policy: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if policy.get("automated"):
+        out["automated"] = {
+            "prune": bool(policy.get("prune", False)),
+            "selfHeal": bool(policy.get("selfHeal", False)),
+        }
+    # PruneLast: old resources go after the new ones are healthy
+    out["syncOptions"] = ["PruneLast=true"]
+    retry = policy.get("retry")
+    if retry:
+        entry: dict[str, Any] = {}
+        if "limit" in retry:
+            entry["limit"] = retry["limit"]
+        if retry.get("backoff"):
+            entry["backoff"] = {
+                k: (facts.go_duration(v) if k != "factor" else v)
+                for k, v in retry["backoff"].items()
+            }
+        out["retry"] = entry
+    return out
+
+
+def _group(api_version: str) -> str:
+    return api_version.rpartition("/")[0]
+
+
+def _render_folder(
+    folder: str,
+    planned: list[Planned],
+    templates: Templates,
+    store: SchemaStore,
+    source: str,
+    extra: list[str] | None = None,
+) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for item in planned:
+        text = templates.render(item.template, dict(item.values))
+        manifest = _parse_back(text, item, templates)
+        problems = store.problems(manifest)
+        if problems:
+            shown = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in problems[:5])
+            more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+            raise ManifestInvalid(
+                f"{source}: renders an invalid {item.kind} {item.name!r} "
+                f"({folder}/{item.file}, template {templates.display}/{item.template}): "
+                f"{shown}{more}; fix the spec value or the template"
+            )
+        if item.file in files:
+            raise TemplateFailure(item.template, 0, f"{item.file} is planned twice")
+        files[item.file] = text
+    resources = sorted(files) + (extra or [])
+    text = templates.render("kustomization.yaml.j2", {"resources": resources})
+    kustomization = _parse(
+        text, f"{folder}/kustomization.yaml", "kustomization.yaml.j2", templates
+    )
+    if kustomization.get("resources") != resources:
+        raise TemplateFailure(
+            f"{templates.display}/kustomization.yaml.j2",
+            0,
+            "the kustomization does not list exactly the rendered files",
+        )
+    files["kustomization.yaml"] = text
+    return {f"{folder}/{name}": body for name, body in sorted(files.items())}
+
+
+def _parse(
+    text: str, shown: str, template: str, templates: Templates
+) -> dict[str, Any]:
+    try:
+        return load_text(text, shown).data
+    except LoadError as exc:
+        raise TemplateFailure(
+            f"{templates.display}/{template}",
+            0,
+            f"its output is not one clean YAML document: {exc}",
+        ) from exc
+
+
+def _parse_back(text: str, item: Planned, templates: Templates) -> dict[str, Any]:
+    """The resource the text holds, which must be exactly the planned one."""
+    data = _parse(text, item.file, item.template, templates)
+    meta = data.get("metadata")
+    made = (
+        data.get("apiVersion"),
+        data.get("kind"),
+        meta.get("name") if isinstance(meta, dict) else None,
+        meta.get("namespace") if isinstance(meta, dict) else None,
+    )
+    meant = (item.api_version, item.kind, item.name, item.namespace)
+    if made != meant:
+        raise TemplateFailure(
+            f"{templates.display}/{item.template}",
+            0,
+            f"made {made[1]} {made[2]!r} ({made[0]}, namespace {made[3]}) where "
+            f"{item.kind} {item.name!r} ({item.api_version}, namespace "
+            f"{item.namespace}) was meant",
+        )
+    return data
+
+
+def templates_of(root: Path) -> Templates:
+    return Templates(root / "render" / "templates", "render/templates")
