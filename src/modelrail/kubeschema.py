@@ -496,7 +496,11 @@ class SchemaStore:
             return _Route(problems=tuple(malformed))
         group, _, version = api_version.rpartition("/")
         if is_core(api_version):
-            return self._core_route(group, version, kind)
+            core = (self.schema_dir / _core_file(group, version, kind)).is_file()
+            # *.k8s.io groups that Kubernetes does not ship (Gateway API,
+            # volume snapshots) are CRDs: their schemas are in the CRD folder
+            if core or "." not in group:
+                return self._core_route(group, version, kind)
         return self._crd_route(group, version, kind)
 
     def _core_route(self, group: str, version: str, kind: str) -> _Route:
