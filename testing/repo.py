@@ -8,10 +8,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def copy_repo(target: Path) -> Path:
-    """The bundled schemas, environments and policies, copied under ``target``."""
+def copy_repo(target: Path, *, templates: bool = False) -> Path:
+    """The bundled schemas, environments and policies, copied under ``target``
+    (and ``render/``, the render templates, with ``templates=True``)."""
     target.mkdir(parents=True, exist_ok=True)
-    for folder in ("schemas", "environments", "policies"):
+    folders = ["schemas", "environments", "policies"]
+    if templates:
+        folders.append("render")
+    for folder in folders:
         shutil.copytree(
             ROOT / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__")
         )
