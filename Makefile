@@ -5,8 +5,9 @@ BIN    := $(VENV)/bin
 
 .PHONY: run test lint bench clean
 
-run: $(VENV)/.run-installed            ## install, then check every bundled environment
+run: $(VENV)/.run-installed            ## install, check every bundled environment and rendered/
 	$(BIN)/modelrail check
+	$(BIN)/modelrail render --check
 
 test: $(VENV)/.test-installed          ## install test dependencies, then run the whole suite
 	$(BIN)/python -m pytest

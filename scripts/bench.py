@@ -8,6 +8,9 @@ digests, so each is a realistic 2-4 KB spec), then times, in the same run:
 - the floor: reading every file and composing it with libyaml's C loader;
 - ``modelrail check`` over the whole repository, as a user runs it (a new
   process, so start-up counts);
+- ``modelrail render`` of the whole repository into ``rendered/`` (every
+  manifest rendered, parsed back, validated against the Kubernetes and CRD
+  schemas, and the folder swapped in), and ``modelrail render --check``;
 - ``modelrail --help``.
 
 Each is the best of ``--repeat`` runs. Prints a table, or JSON with ``--json``.
@@ -34,6 +37,7 @@ def generate(target: Path, models: int, source: Path = REPO) -> list[Path]:
     """Write a repository of ``models`` models in every bundled environment,
     with the bundled schemas and every policy (all of them run)."""
     shutil.copytree(source / "schemas", target / "schemas")
+    shutil.copytree(source / "render", target / "render")
     shutil.copytree(
         source / "policies",
         target / "policies",
@@ -114,6 +118,20 @@ def run_check(root: Path) -> None:
         )
 
 
+def run_render(root: Path, *extra: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "modelrail", "render", "--root", str(root), *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(
+            f"modelrail render {' '.join(extra)} exited {result.returncode} on the "
+            f"synthetic repository:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
+        )
+
+
 def run_help() -> None:
     subprocess.run(
         [sys.executable, "-m", "modelrail", "--help"],
@@ -156,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
         ]
         floor_s = best_of(args.repeat, floor, files)
         check_s = best_of(args.repeat, run_check, root)
+        render_s = best_of(args.repeat, run_render, root)
+        render_check_s = best_of(args.repeat, run_render, root, "--check")
+        rendered = sum(1 for p in (root / "rendered").rglob("*") if p.is_file())
         help_s = best_of(args.repeat, run_help)
     finally:
         if tmp is not None:
@@ -168,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         "floor_seconds": round(floor_s, 4),
         "check_seconds": round(check_s, 4),
         "ratio": round(check_s / floor_s, 2),
+        "render_seconds": round(render_s, 4),
+        "render_check_seconds": round(render_check_s, 4),
+        "rendered_files": rendered,
         "help_seconds": round(help_s, 4),
     }
     if args.json:

@@ -56,6 +56,7 @@ def render_cmd(
     invalid manifest, 3 a template that fails.
     """
     from modelrail.kubeschema import SchemaStore
+    from modelrail.loader import paused_gc
     from modelrail.render import inputs, tree
     from modelrail.render.facts import SpecError
     from modelrail.render.renderer import ManifestInvalid, render, templates_of
@@ -66,12 +67,13 @@ def render_cmd(
     target = out if out is not None else repo.root / "rendered"
     crd_dir = crd_schemas if crd_schemas is not None else repo.schemas_dir / "crds"
     try:
-        loaded = inputs.load(repo, envs)
-        stores = {
-            name: SchemaStore(env.data["spec"]["kubernetesVersion"], crd_dir)
-            for name, env in loaded.environments.items()
-        }
-        output = render(loaded, templates_of(repo.root), stores)
+        with paused_gc():  # tens of thousands of small objects, none cyclic
+            loaded = inputs.load(repo, envs)
+            stores = {
+                name: SchemaStore(env.data["spec"]["kubernetesVersion"], crd_dir)
+                for name, env in loaded.environments.items()
+            }
+            output = render(loaded, templates_of(repo.root), stores)
     except inputs.BadInput as exc:
         for finding in exc.findings:
             click.echo(str(finding), err=True)

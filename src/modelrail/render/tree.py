@@ -1,9 +1,11 @@
 """Put a rendered tree in place, whole, or compare it with what is there.
 
 The new tree is written into a fresh folder next to the output folder, synced
-to disk, then swapped with the old one in a single ``renameat2(RENAME_EXCHANGE)``
-system call (Linux): a render killed at any moment leaves either the old tree
-or the new one, never a mix. Where that call does not exist, the swap is two
+to disk (one ``syncfs`` of the file system, not an ``fsync`` per file), then
+swapped with the old one in a single ``renameat2(RENAME_EXCHANGE)`` system call
+(Linux): a render killed at any moment leaves either the old tree or the new
+one, never a mix. A file whose text is unchanged is hard-linked from the old
+tree rather than written again: most renders change a few files of thousands. Where that call does not exist, the swap is two
 renames, and a render that finds the old tree parked from an interrupted swap
 puts it back first. Files of the old tree that the new one lacks are gone
 after the swap: that is how a removed model disappears from ``rendered/``.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import functools
 import os
 import shutil
 import tempfile
@@ -78,7 +81,13 @@ def replace(out: Path, files: dict[str, str], keep: tuple[str, ...] = ()) -> int
     out = Path(os.path.abspath(out))
     _recover(out)
     _refuse_foreign(out)
-    changed = len(differences(out, files, keep))
+    old = {
+        path: text
+        for path, text in existing(out).items()
+        if path.split("/", 1)[0] not in keep
+    }
+    changed = sum(1 for path, text in files.items() if old.get(path) != text)
+    changed += sum(1 for path in old if path not in files)
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -86,7 +95,7 @@ def replace(out: Path, files: dict[str, str], keep: tuple[str, ...] = ()) -> int
     except OSError as exc:
         raise ModelrailError(f"cannot write {out}: {exc.strerror or exc}") from exc
     try:
-        _fill(staging, files, out, keep)
+        _fill(staging, files, out, old, keep)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -95,26 +104,55 @@ def replace(out: Path, files: dict[str, str], keep: tuple[str, ...] = ()) -> int
 
 
 def _fill(
-    staging: Path, files: dict[str, str], old: Path, keep: tuple[str, ...]
+    staging: Path,
+    files: dict[str, str],
+    out: Path,
+    old: dict[str, str],
+    keep: tuple[str, ...],
 ) -> None:
-    mode_dir = 0o777 & ~_umask()
     try:
-        os.chmod(staging, mode_dir)
+        os.chmod(staging, 0o777 & ~_umask())
         for top in keep:
-            if (old / top).is_dir():
-                shutil.copytree(old / top, staging / top)
+            if (out / top).is_dir():
+                shutil.copytree(out / top, staging / top)
+        made: set[Path] = set()
         for rel, text in sorted(files.items()):
             path = staging / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            if old.get(rel) == text and _link(out / rel, path):
+                continue
             with path.open("w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for folder in sorted({p for p in staging.rglob("*") if p.is_dir()} | {staging}):
-            _fsync_dir(folder)
+        _sync(staging)
     except (OSError, UnicodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise ModelrailError(f"cannot write the rendered files: {reason}") from exc
+
+
+def _link(source: Path, target: Path) -> bool:
+    try:
+        os.link(source, target)
+    except OSError:
+        return False  # a file system without hard links: write it instead
+    return True
+
+
+def _sync(folder: Path) -> None:
+    """Flush the new tree to disk before it is swapped in: ``syncfs`` on the
+    file system that holds it (Linux), else a system-wide ``sync``."""
+    libc = _libc()
+    syncfs = getattr(libc, "syncfs", None) if libc is not None else None
+    if syncfs is None:
+        os.sync()
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
 
 
 def _swap(staging: Path, out: Path) -> None:
@@ -137,11 +175,8 @@ def _swap(staging: Path, out: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths atomically; False where the system cannot."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    renameat2 = getattr(libc, "renameat2", None)
+    libc = _libc()
+    renameat2 = getattr(libc, "renameat2", None) if libc is not None else None
     if renameat2 is None:
         return False
     result = renameat2(
@@ -153,6 +188,12 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
         return False  # kernel or file system without RENAME_EXCHANGE
     raise OSError(code, os.strerror(code), str(b))
+
+
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    return ctypes.CDLL(name, use_errno=True) if name else None
 
 
 def _recover(out: Path) -> None:
