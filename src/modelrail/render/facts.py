@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 CONTAINER = "model-server"
 MANAGED_BY = "modelrail"
 _LABEL_VALUE_BAD = re.compile(r"[^A-Za-z0-9._-]")
-# Custom metrics the autoscaler reads (served by the Prometheus adapter from
-# the metric convention of docs/metrics.md).
+# Custom per-pod metrics the autoscaler reads through the custom metrics API
+# (a Prometheus adapter rule derives them from the model server's request
+# counter and in-flight gauge).
 REQUESTS_PER_SECOND = "modelrail_requests_per_second"
 IN_FLIGHT = "modelrail_requests_in_flight"
 # Labels and annotations modelrail sets itself: a spec may not set them.

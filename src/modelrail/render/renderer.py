@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from modelrail.errors import ModelrailError
+from modelrail.errors import ModelrailError, RepositoryError
 from modelrail.loader import LoadError, load_text
 from modelrail.render import facts
 from modelrail.render.templating import TemplateFailure, Templates
@@ -398,4 +398,11 @@ def _parse_back(text: str, item: Planned, templates: Templates) -> dict[str, Any
 
 
 def templates_of(root: Path) -> Templates:
-    return Templates(root / "render" / "templates", "render/templates")
+    """The templates of the repository at ``root`` (``render/templates/``)."""
+    folder = root / "render" / "templates"
+    if not folder.is_dir():
+        raise RepositoryError(
+            f"{folder} is not a folder: the renderer's templates live in "
+            "render/templates/ of the repository (copy them from modelrail's)"
+        )
+    return Templates(folder, "render/templates")
