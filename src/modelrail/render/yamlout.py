@@ -15,7 +15,10 @@ value: a string is plain only when it starts with a letter or ``/``, holds nothi
 letters, digits and ``. _ / -``, and is not a word some YAML version reads as a
 boolean or null; anything else is double-quoted with escapes for every control
 and line-breaking character. Floats are written in positional notation (no
-``1e-05``, which YAML 1.1 reads as a string).
+``1e-05``, which YAML 1.1 reads as a string), or when that is longer than 32
+characters as ``1.0e+62`` (the ``.`` and the sign make it a float to YAML 1.1). A key longer than a parser
+takes as an implicit key (1024 characters in libyaml, PyYAML and go-yaml) is
+written as an explicit ``? key`` entry.
 """
 
 from __future__ import annotations
@@ -34,9 +37,17 @@ class Yaml(str):
 
 
 class UnsafeValue(TypeError):
-    """A value with no faithful YAML form (NaN, infinity, an unknown type)."""
+    """A value with no faithful YAML form (NaN, infinity, a lone surrogate, an
+    unknown type)."""
 
 
+# The longest number modelrail's loader reads back (the parse-back of every
+# rendered file goes through it), and the longest float written positionally.
+_MAX_NUMBER = 64
+_MAX_POSITIONAL = 32
+# The longest implicit ("simple") key YAML parsers accept, in characters from
+# the key's first character to its ':' (libyaml, PyYAML and go-yaml: 1024).
+_MAX_IMPLICIT_KEY = 1000
 _PLAIN = re.compile(r"[A-Za-z/][A-Za-z0-9._/-]*")
 # Words YAML 1.1 (PyYAML, go-yaml v2) or 1.2 read as booleans or null.
 _RESERVED = frozenset(
@@ -63,7 +74,6 @@ def _needs_escape(char: str) -> bool:
         code < 0x20
         or 0x7F <= code <= 0x9F  # DEL and C1 controls (U+0085 is a YAML 1.1 break)
         or code in (0x2028, 0x2029, 0xFEFF)  # line/paragraph separators, BOM
-        or 0xD800 <= code <= 0xDFFF  # lone surrogates (never valid text)
         or code in (0xFFFE, 0xFFFF)
     )
 
@@ -72,6 +82,12 @@ def quoted(text: str) -> str:
     """``text`` as a YAML double-quoted scalar that every reader decodes alike."""
     out = ['"']
     for char in text:
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            # a lone surrogate is not text: libyaml and go-yaml refuse even
+            # its escape, so no reader but pure-Python PyYAML gets it back
+            raise UnsafeValue(
+                f"a lone surrogate U+{ord(char):04X} has no YAML form (not text)"
+            )
         if char in _ESCAPES:
             out.append(_ESCAPES[char])
         elif _needs_escape(char):
@@ -93,11 +109,29 @@ def number(value: float | Decimal) -> str:
     if isinstance(value, bool):  # bool is an int: never let True become 1
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float) and not math.isfinite(value):
+        return _checked_length(str(value))
+    finite = value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+    if not finite:
         raise UnsafeValue(f"{value!r} has no YAML form a Kubernetes reader accepts")
-    text = format(Decimal(repr(value)) if isinstance(value, float) else value, "f")
-    return text if "." in text else f"{text}.0"
+    exact = Decimal(repr(value)) if isinstance(value, float) else value
+    text = format(exact, "f")
+    text = text if "." in text else f"{text}.0"
+    if len(text) <= _MAX_POSITIONAL:
+        return text
+    # 1e+62 or 5e-324 in positional notation is too long for modelrail's
+    # loader: scientific notation, with the '.' YAML 1.1 needs to see a float
+    mantissa, _, exponent = format(exact, "e").partition("e")
+    mantissa = mantissa if "." in mantissa else f"{mantissa}.0"
+    return _checked_length(f"{mantissa}e{exponent}")
+
+
+def _checked_length(text: str) -> str:
+    if len(text) > _MAX_NUMBER:
+        raise UnsafeValue(
+            f"a number of {len(text)} characters: modelrail's loader reads at most "
+            f"{_MAX_NUMBER} (and Kubernetes no number that long)"
+        )
+    return text
 
 
 def scalar(value: Any) -> str:
@@ -115,9 +149,9 @@ def scalar(value: Any) -> str:
 def flow(value: Any) -> str:
     """``value`` as one YAML node on one line (flow style for collections)."""
     if isinstance(value, Mapping):
-        items = ", ".join(f"{_key(k)}: {flow(v)}" for k, v in value.items())
+        items = ", ".join(f"{_flow_key(k)}: {flow(v)}" for k, v in value.items())
         return "{" + items + "}"
-    if isinstance(value, Sequence) and not isinstance(value, str):
+    if _is_list(value):
         return "[" + ", ".join(flow(v) for v in value) + "]"
     return scalar(value)
 
@@ -134,14 +168,19 @@ def _block_lines(value: Any) -> list[str]:
     if isinstance(value, Mapping) and value:
         lines: list[str] = []
         for key, item in value.items():
-            head = f"{_key(key)}:"
+            text = _key(key)
+            if len(text) > _MAX_IMPLICIT_KEY:  # "? key" on a line, ":" the next
+                lines.append(f"? {text}")
+                head = ":"
+            else:
+                head = f"{text}:"
             if _is_block(item):
                 lines.append(head)
                 lines.extend("  " + line for line in _block_lines(item))
             else:
                 lines.append(f"{head} {flow(item)}")
         return lines
-    if isinstance(value, Sequence) and not isinstance(value, str) and value:
+    if _is_list(value) and value:
         lines = []
         for item in value:
             inner = _block_lines(item) if _is_block(item) else [flow(item)]
@@ -152,9 +191,13 @@ def _block_lines(value: Any) -> list[str]:
 
 
 def _is_block(value: Any) -> bool:
-    return bool(value) and (
-        isinstance(value, Mapping)
-        or (isinstance(value, Sequence) and not isinstance(value, str))
+    return bool(value) and (isinstance(value, Mapping) or _is_list(value))
+
+
+def _is_list(value: Any) -> bool:
+    # bytes are a Sequence too: never write them as a list of numbers
+    return isinstance(value, Sequence) and not isinstance(
+        value, (str, bytes, bytearray)
     )
 
 
@@ -162,6 +205,11 @@ def _key(key: Any) -> str:
     if not isinstance(key, str):
         raise UnsafeValue(f"mapping keys must be strings, not {type(key).__name__}")
     return string(key)
+
+
+def _flow_key(key: Any) -> str:
+    text = _key(key)
+    return f"? {text}" if len(text) > _MAX_IMPLICIT_KEY else text
 
 
 # The filters templates use. Each returns Yaml, the only type finalize lets out.
