@@ -6,16 +6,20 @@
 - ``StrictUndefined``: a misspelt variable is an error, never an empty string.
 - ``finalize``: every ``{{ ... }}`` must produce :class:`Yaml`, i.e. pass
   through the ``yaml`` or ``yaml_block`` filter (see ``yamlout``).
+- the loader stays in the templates folder: no ``..``, no absolute name, no
+  symbolic link that leads out of it.
 
-A template that fails is reported with its file and line (exit 3: a template
-bug, like a policy that crashes).
+A template that fails is reported with its file and line, an included
+template's own (exit 3: a template bug, like a policy that crashes).
 """
 
 from __future__ import annotations
 
+import os
 import traceback
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelrail.render.yamlout import (
@@ -26,7 +30,7 @@ from modelrail.render.yamlout import (
 )
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Callable
 
     import jinja2
 
@@ -68,7 +72,7 @@ class Templates:
         from jinja2.sandbox import ImmutableSandboxedEnvironment
 
         env = ImmutableSandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(str(self.folder), encoding="utf-8"),
+            loader=_confined_loader(self.folder),
             undefined=jinja2.StrictUndefined,
             finalize=_finalize,
             autoescape=False,
@@ -77,8 +81,18 @@ class Templates:
             keep_trailing_newline=True,
             auto_reload=False,
         )
-        env.filters["yaml"] = yaml_filter
-        env.filters["yaml_block"] = yaml_block_filter
+
+        def defined(value: Any) -> Any:
+            # an undefined value (a misspelt name, a missing key, an attribute
+            # the sandbox hides) fails naming itself, not as "a StrictUndefined"
+            if isinstance(value, jinja2.Undefined):
+                value._fail_with_undefined_error()
+            return value
+
+        env.filters["yaml"] = lambda value: yaml_filter(defined(value))
+        env.filters["yaml_block"] = lambda value, indent: yaml_block_filter(
+            defined(value), indent
+        )
         return env
 
     def exists(self, name: str) -> bool:
@@ -88,28 +102,57 @@ class Templates:
         """The text of template ``name`` with ``values``; TemplateFailure if it fails."""
         import jinja2
 
-        shown = f"{self.display}/{name}"
         try:
             template = self.environment.get_template(name)
             return template.render(values)
         except jinja2.TemplateSyntaxError as exc:
+            # exc.name: the template the error is in (an included one too)
+            shown = f"{self.display}/{exc.name or name}"
             raise TemplateFailure(shown, exc.lineno or 0, exc.message or "") from exc
         except jinja2.TemplateNotFound as exc:
-            raise TemplateFailure(shown, 0, "template not found") from exc
+            inner, line = self._where(exc, name)
+            message = "template not found"
+            if exc.name != name:
+                message = f"included template {exc.name!r} not found in the folder"
+            raise TemplateFailure(f"{self.display}/{inner}", line, message) from exc
         except (jinja2.TemplateError, UnsafeValue, ArithmeticError, LookupError,
                 TypeError, ValueError) as exc:  # fmt: skip
-            line = _template_line(exc, name)
+            inner, line = self._where(exc, name)
             message = str(exc) or type(exc).__name__
             if isinstance(exc, jinja2.UndefinedError):
                 message = f"undefined value: {message}"
-            raise TemplateFailure(shown, line, message) from exc
+            raise TemplateFailure(f"{self.display}/{inner}", line, message) from exc
+
+    def _where(self, exc: BaseException, name: str) -> tuple[str, int]:
+        """The template and line of the innermost template frame in the
+        traceback (jinja2 rewrites tracebacks so that template frames carry the
+        template's file and line): an included template's own line, not the
+        line of the include."""
+        root = os.path.normpath(self.folder)
+        where = (name, 0)
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.lineno and frame.filename.startswith(root + os.sep):
+                inner = Path(frame.filename).relative_to(root).as_posix()
+                where = (inner, frame.lineno)
+        return where
 
 
-def _template_line(exc: BaseException, name: str) -> int:
-    """The innermost line of ``name`` in the traceback (jinja2 rewrites
-    tracebacks so that template frames carry the template's file and line)."""
-    line = 0
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith(name) and frame.lineno:
-            line = frame.lineno
-    return line
+def _confined_loader(folder: Path) -> jinja2.BaseLoader:
+    """A FileSystemLoader that stays in ``folder``. jinja2 refuses ``..`` in a
+    template name but follows symbolic links: a link in the folder would let a
+    template include any file the process can read (and write it into
+    rendered/)."""
+    import jinja2
+
+    root = folder.resolve()
+
+    class Confined(jinja2.FileSystemLoader):
+        def get_source(
+            self, environment: jinja2.Environment, template: str
+        ) -> tuple[str, str, Callable[[], bool]]:
+            source, filename, uptodate = super().get_source(environment, template)
+            if not Path(filename).resolve().is_relative_to(root):
+                raise jinja2.TemplateNotFound(template)
+            return source, filename, uptodate
+
+    return Confined(str(folder), encoding="utf-8")
