@@ -1,0 +1,219 @@
+"""Golden files: one environment and one spec in, the exact rendered bytes out.
+
+Each folder of ``tests/render/cases/`` holds an ``environment.yaml``, one spec
+``<model>.yaml`` (derived from a bundled one, schema-valid) and what rendering
+them must give:
+
+- ``expected/``: the files of ``rendered/`` (the model's folder, the
+  environment's ``_argocd/`` and ``_bootstrap/<cluster>/``; ``README.md`` is left
+  out, it is the same everywhere and checked on its own), compared byte for byte;
+- or ``expected-error.txt``: ``exit <code>`` on the first line, then exactly
+  what the command printed on stderr, for a case that must not render.
+
+The test builds a repository in a temporary folder (the bundled schemas,
+policies and render templates, and the case's files as
+``environments/<env>/``), runs ``modelrail render`` in a subprocess and
+compares. A case without either expectation fails: it never passes silently.
+
+After a deliberate change to the templates or the renderer, regenerate the
+expectations, then read the diff as an Argo CD / Argo Rollouts user would::
+
+    MODELRAIL_UPDATE_GOLDEN=1 .venv/bin/pytest tests/render/test_golden.py
+
+Besides the bytes, each case asserts the few facts it exists for (a manual
+pause is ``pause: {}``, the GPU is in requests and limits, ...), so
+regenerating the files cannot quietly bless a regression of those.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+
+from modelrail.render.renderer import MARKER_TEXT
+from testing.render import ROOT, read_tree, render_repo
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+CASES = Path(__file__).parent / "cases"
+UPDATE = os.environ.get("MODELRAIL_UPDATE_GOLDEN") == "1"
+EXPECTED = "expected"
+EXPECTED_ERROR = "expected-error.txt"
+HOW_TO_UPDATE = "MODELRAIL_UPDATE_GOLDEN=1 .venv/bin/pytest tests/render/test_golden.py"
+
+
+def _cases() -> list[str]:
+    return sorted(p.name for p in CASES.iterdir() if p.is_dir())
+
+
+def _inputs(case: Path) -> tuple[Path, Path]:
+    """The case's environment file and its one spec."""
+    env_file = case / "environment.yaml"
+    specs = [p for p in sorted(case.glob("*.yaml")) if p != env_file]
+    assert env_file.is_file(), f"{case.name}: no environment.yaml"
+    assert len(specs) == 1, f"{case.name}: one spec expected, found {specs}"
+    return env_file, specs[0]
+
+
+def _build(case: Path, target: Path) -> tuple[Path, str]:
+    """A repository holding only this case's environment; (root, env name)."""
+    env_file, spec = _inputs(case)
+    env_name = yaml.safe_load(env_file.read_text(encoding="utf-8"))["metadata"]["name"]
+    for folder in ("schemas", "policies", "render"):
+        shutil.copytree(
+            ROOT / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    folder = target / "environments" / env_name
+    folder.mkdir(parents=True)
+    shutil.copy2(env_file, folder / "environment.yaml")
+    shutil.copy2(spec, folder / spec.name)
+    return target, env_name
+
+
+def _write_expectation(
+    case: Path, code: int, stderr: str, tree: dict[str, bytes]
+) -> None:
+    shutil.rmtree(case / EXPECTED, ignore_errors=True)
+    (case / EXPECTED_ERROR).unlink(missing_ok=True)
+    if code != 0:
+        (case / EXPECTED_ERROR).write_text(f"exit {code}\n{stderr}", encoding="utf-8")
+        return
+    for rel, body in tree.items():
+        path = case / EXPECTED / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
+
+
+def _load(tree: dict[str, bytes], rel: str) -> Any:
+    return yaml.safe_load(tree[rel].decode("utf-8"))
+
+
+# What each case exists to show, asserted on the rendered files (or the error).
+def _predictive_none(tree: dict[str, bytes], env: str) -> None:
+    folder = f"{env}/fraud-detector"
+    rollout = _load(tree, f"{folder}/rollout.yaml")
+    canary = rollout["spec"]["strategy"]["canary"]
+    assert "trafficRouting" not in canary  # replica-count canary
+    assert canary["steps"][:2] == [{"setWeight": 25}, {"pause": {}}]
+    assert {"pause": {"duration": "10m"}} in canary["steps"]
+    # no AnalysisTemplate is rendered, so no step may reference one
+    assert not any("analysis" in step for step in canary["steps"])
+    assert not any(rel.startswith(f"{folder}/ingress") for rel in tree)
+    assert "replicas" not in rollout["spec"]  # the HPA owns the count
+
+
+def _recommendation_nginx(tree: dict[str, bytes], env: str) -> None:
+    folder = f"{env}/product-recommender"
+    pdb = _load(tree, f"{folder}/pdb.yaml")["spec"]
+    assert pdb["minAvailable"] == "50%"
+    assert "maxUnavailable" not in pdb
+    hpa = _load(tree, f"{folder}/hpa.yaml")["spec"]
+    assert hpa["metrics"] == [
+        {
+            "type": "Resource",
+            "resource": {
+                "name": "cpu",
+                "target": {"type": "Utilization", "averageUtilization": 70},
+            },
+        }
+    ]
+    ingress = _load(tree, f"{folder}/ingress.yaml")["spec"]
+    host = "product-recommender.models.prod.example.com"
+    assert ingress["tls"] == [
+        {"hosts": [host], "secretName": "product-recommender-tls"}
+    ]
+    assert ingress["ingressClassName"] == "nginx"
+    canary = _load(tree, f"{folder}/rollout.yaml")["spec"]["strategy"]["canary"]
+    assert canary["trafficRouting"] == {
+        "nginx": {"stableIngress": "product-recommender"}
+    }
+
+
+def _chatbot_alb(tree: dict[str, bytes], env: str) -> None:
+    folder = f"{env}/support-assistant"
+    rollout = _load(tree, f"{folder}/rollout.yaml")
+    container = rollout["spec"]["template"]["spec"]["containers"][0]
+    assert container["resources"]["limits"]["nvidia.com/gpu"] == 1
+    assert container["resources"]["requests"]["nvidia.com/gpu"] == 1
+    canary = rollout["spec"]["strategy"]["canary"]
+    assert canary["trafficRouting"] == {
+        "alb": {"ingress": "support-assistant", "servicePort": 8080}
+    }
+    ingress = _load(tree, f"{folder}/ingress.yaml")["spec"]
+    backend = ingress["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "support-assistant", "port": {"name": "use-annotation"}}
+    assert ingress["ingressClassName"] == "alb"
+
+
+def _missing_crd(schema_file: str) -> Callable[[int, str], None]:
+    def check(code: int, stderr: str) -> None:
+        assert code == 2, stderr
+        assert schema_file in stderr, stderr
+        assert "Traceback" not in stderr
+
+    return check
+
+
+TREE_FACTS: dict[str, Callable[[dict[str, bytes], str], None]] = {
+    "predictive-none-manual-pause": _predictive_none,
+    "recommendation-nginx-tls": _recommendation_nginx,
+    "chatbot-gpu-alb": _chatbot_alb,
+}
+ERROR_FACTS: dict[str, Callable[[int, str], None]] = {
+    "istio-missing-crd": _missing_crd("networking.istio.io/virtualservice_v1.json"),
+    "gateway-api-missing-crd": _missing_crd(
+        "gateway.networking.k8s.io/httproute_v1.json"
+    ),
+}
+
+
+def test_every_case_is_known() -> None:
+    """A new case folder needs its facts too (and no case is forgotten)."""
+    assert set(_cases()) == set(TREE_FACTS) | set(ERROR_FACTS)
+
+
+@pytest.mark.parametrize("name", _cases())
+def test_golden(name: str, tmp_path: Path) -> None:
+    case = CASES / name
+    root, env = _build(case, tmp_path / "repo")
+    out = tmp_path / "out"
+    result = render_repo(root, out)
+    tree = read_tree(out)
+    readme = tree.pop("README.md", None)
+    if UPDATE:
+        _write_expectation(case, result.returncode, result.stderr, tree)
+
+    if name in ERROR_FACTS:
+        ERROR_FACTS[name](result.returncode, result.stderr)
+        assert tree == {}, "a render that fails must write nothing"
+    else:
+        assert result.returncode == 0, result.stderr
+        assert readme == MARKER_TEXT.encode("utf-8")
+        TREE_FACTS[name](tree, env)
+
+    error_file = case / EXPECTED_ERROR
+    if error_file.is_file():
+        assert not (case / EXPECTED).exists(), f"{name}: two expectations"
+        code, _, stderr = error_file.read_text(encoding="utf-8").partition("\n")
+        assert (f"exit {result.returncode}", result.stderr) == (code, stderr)
+        return
+    if not (case / EXPECTED).is_dir():
+        pytest.fail(
+            f"{name}: no {EXPECTED}/ nor {EXPECTED_ERROR}; generate them with "
+            f"{HOW_TO_UPDATE} and review them"
+        )
+    expected = read_tree(case / EXPECTED)
+    assert result.returncode == 0, result.stderr
+    assert sorted(tree) == sorted(expected), "the rendered files differ in name"
+    for rel, body in expected.items():
+        assert tree[rel] == body, (
+            f"{rel} differs from {case.name}/{EXPECTED}/{rel}\n"
+            f"--- rendered ---\n{tree[rel].decode('utf-8', 'replace')}\n"
+            f"(if the change is intended: {HOW_TO_UPDATE})"
+        )
