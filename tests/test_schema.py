@@ -589,7 +589,7 @@ ENVIRONMENT_CASES: dict[str, tuple[str, str, int, int, tuple[str, ...], str]] = 
     ),
     "argocd-missing-required": (
         "    targetRevision: main\n", "",
-        25, 3, ("missing required key 'targetRevision' in spec.argocd",),
+        26, 3, ("missing required key 'targetRevision' in spec.argocd",),
         "add 'targetRevision' (the branch or tag Argo CD follows)",
     ),
 }  # fmt: skip

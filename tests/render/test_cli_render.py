@@ -113,14 +113,7 @@ def _crlf(out: Path) -> str:
         _delete,
         _stray,
         _stray_folder,
-        pytest.param(
-            _crlf,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="tree.existing() reads with universal newlines: a file "
-                "converted to CRLF line endings compares equal (bug reported)",
-            ),
-        ),
+        _crlf,  # line ends count: files are compared as they are on disk
     ],
 )
 def test_check_reports_the_difference_and_writes_nothing(

@@ -219,7 +219,7 @@ def test_exchange_is_used_where_the_system_has_it(tmp_path: Path) -> None:
     assert ((a / "x").read_text(), (b / "x").read_text()) == ("b", "a")
 
 
-def test_second_rename_fails_then_next_replace_restores(
+def test_second_rename_fails_and_the_old_tree_is_put_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tree, "_exchange", lambda a, b: False)
@@ -237,19 +237,12 @@ def test_second_rename_fails_then_next_replace_restores(
     monkeypatch.setattr(tree.os, "rename", failing_rename)
     with pytest.raises(ModelrailError, match="cannot replace"):
         tree.replace(out, NEW)
-    # the old tree is parked, whole; the unfinished new one is gone
-    assert not out.exists()
-    parked = _leftovers(out)
-    assert len(parked) == 1
-    assert parked[0].startswith(".rendered.old-")
-    assert read_tree(tmp_path / parked[0]) == _bytes(OLD)
-
-    monkeypatch.setattr(tree.os, "rename", real_rename)
-    # the next replace puts the parked tree back before it compares: rendering
-    # the same files again changes nothing
-    assert tree.replace(out, OLD) == 0
+    # the old tree is back in place at once, whole; nothing is left beside it
     assert read_tree(out) == _bytes(OLD)
     assert _leftovers(out) == []
+
+    monkeypatch.setattr(tree.os, "rename", real_rename)
+    assert tree.replace(out, OLD) == 0
     assert tree.replace(out, NEW) == 3
     assert read_tree(out) == _bytes(NEW)
 

@@ -58,12 +58,46 @@ def go_duration(duration: str) -> str:
     return text or "0s"
 
 
+# Characters kustomize (and so Argo CD) refuses or silently changes in a
+# value: C0 controls but tab, LF and CR; DEL; C1 controls (NEL becomes a
+# space); the line and paragraph separators; the non-characters U+FFFE/FFFF.
+_UNPORTABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
+)
+
+
+def check_portable(doc: Document) -> None:
+    """Refuse a spec value that the tools downstream cannot carry intact."""
+    stack: list[tuple[str, Any]] = [("", doc.data)]
+    while stack:
+        pointer, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(
+                (f"{pointer}/{_escape(k)}", v) for k, v in reversed(node.items())
+            )
+        elif isinstance(node, list):
+            stack.extend(
+                (f"{pointer}/{i}", v) for i, v in reversed(list(enumerate(node)))
+            )
+        elif isinstance(node, str) and (bad := _UNPORTABLE.search(node)):
+            raise SpecError(
+                f"the value holds the control character U+{ord(bad.group()):04X}, "
+                "which kustomize and Argo CD refuse or change",
+                doc.locate(pointer),
+            )
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
 def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str, Any]:
     """The values the templates of one model need.
 
     ``doc`` is the spec, ``env`` the environment file's data, ``source`` the
     spec's path relative to the repository (named in an annotation).
     """
+    check_portable(doc)
     data = doc.data
     spec = data["spec"]
     name: str = data["metadata"]["name"]
@@ -374,6 +408,7 @@ def _router(router: Mapping[str, Any], name: str) -> dict[str, Any]:
     out: dict[str, Any] = {"type": kind}
     if kind in ("nginx", "alb"):
         out["ingress_class"] = router.get("ingressClass", kind)
+        out["cluster_issuer"] = router.get("clusterIssuer")
     if kind in ("istio", "gateway-api"):
         namespace, _, gateway = router["gateway"].rpartition("/")
         out["gateway"] = {"name": gateway, "namespace": namespace or None}

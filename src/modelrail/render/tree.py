@@ -50,7 +50,9 @@ def existing(out: Path) -> dict[str, str]:
         if path.is_file():
             rel = path.relative_to(out).as_posix()
             try:
-                files[rel] = path.read_text(encoding="utf-8")
+                # bytes as they are: a file whose line ends became CRLF differs
+                with path.open(encoding="utf-8", newline="") as handle:
+                    files[rel] = handle.read()
             except (OSError, UnicodeError) as exc:
                 raise ModelrailError(f"cannot read {path}: {exc}") from exc
     return files
@@ -166,7 +168,11 @@ def _swap(staging: Path, out: Path) -> None:
                 f".{out.name}{_OLD}{staging.name.rsplit('-', 1)[-1]}"
             )
             os.rename(out, parked)
-            os.rename(staging, out)
+            try:
+                os.rename(staging, out)
+            except OSError:
+                os.rename(parked, out)  # put the old tree back at once
+                raise
             shutil.rmtree(parked)
         _fsync_dir(out.parent)
     except OSError as exc:
