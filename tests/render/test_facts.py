@@ -336,3 +336,48 @@ def test_render_reports_a_spec_error_as_file_line_col(tmp_path: Path) -> None:
     assert expected in result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+UNPORTABLE = "\x00\x08\x0b\x0c\x0e\x1f\x7f\x80\x85\x9f\u2028\u2029\ufffe\uffff"
+
+
+@pytest.mark.parametrize("char", UNPORTABLE, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize(
+    ("old", "new", "pointer"),
+    [
+        (
+            "{name: LOG_FORMAT, value: json}",
+            '{name: LOG_FORMAT, value: "js{}on"}',
+            "/spec/serving/env/0/value",
+        ),
+        (
+            "description: Scores card payments for fraud before authorisation.",
+            'description: "Scores card payments{}"',
+            "/metadata/description",
+        ),
+    ],
+    ids=["env-value", "description"],
+)
+def test_characters_kustomize_cannot_carry_are_refused_where_they_are(
+    char: str, old: str, new: str, pointer: str
+) -> None:
+    # kustomize (go-yaml, which Argo CD runs) refuses or changes them
+    doc = edited(old, new.replace("{}", f"\\u{ord(char):04x}"))
+    with pytest.raises(
+        SpecError, match=f"control character U\\+{ord(char):04X}"
+    ) as info:
+        facts.model_facts(doc, env(), SOURCE)
+    assert info.value.location == doc.locate(pointer)
+    assert info.value.location is not None
+    assert info.value.location.line > 1
+
+
+def test_tab_newline_carriage_return_and_other_unicode_are_kept() -> None:
+    value = "a\tb\nc\rd\ufeffe\xa0f\u200bg\U0001f600"
+    escaped = value.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    doc = edited(
+        "{name: LOG_FORMAT, value: json}", f'{{name: LOG_FORMAT, value: "{escaped}"}}'
+    )
+    assert doc.data["spec"]["serving"]["env"][0]["value"] == value
+    values = facts.model_facts(doc, env(), SOURCE)
+    assert values["container"]["env"][0] == {"name": "LOG_FORMAT", "value": value}

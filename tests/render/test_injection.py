@@ -4,11 +4,14 @@ A bundled spec (prod/support-assistant: nginx, TLS, a NetworkPolicy with pod
 labels, secret references) and its environment get values the schemas admit
 but that would inject YAML, templates or types if pasted as text: newlines,
 ``---``, ``{{ 7*7 }}``, ``{% raw %}``, ``: ``, ``- x``, quotes, ``#``,
-anchors, aliases, tags, directives, tabs, unicode, U+2028, and the words YAML
+anchors, aliases, tags, directives, tabs, CR, unicode, and the words YAML
 reads as booleans, null or numbers. The repository is rendered by the real
 command, next to a clean copy; then every file must be one document holding
 the same resource as the clean render, differing only where the hostile value
-was meant to go, and holding it there exactly.
+was meant to go, and holding it there exactly (for Python's YAML readers and
+for kustomize's). Characters kustomize cannot carry (U+2028, NEL, DEL, C0/C1
+controls) and Go-template braces where Argo CD evaluates templates are refused
+with their location instead.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from modelrail.cli import main
 from modelrail.loader import load_file, load_text
 from testing.render import make_repo, read_tree, render_repo
 from testing.tools import require_tool
@@ -67,8 +72,8 @@ HOSTILE = [
     "\ttab\tseparated\t",
     " leading and trailing spaces ",
     "caf\xe9 \u65e5\u672c \U0001f600 \u200b",
-    "line\u2028separator\u2029paragraph",
-    "escape \x1b[31mred\x1b[0m and bell \x07",
+    "tab\tCR\rLF\nCRLF\r\n",
+    "bom\ufeff zero\u200bwidth nbsp\xa0",
     "back\\slash \\n not a newline",
     "$(VECTOR_DB_API_KEY) ${HOME}",
     "yes",
@@ -89,9 +94,13 @@ HOSTILE = [
     ".inf",
     "=",
 ]
-# Characters kustomize (go-yaml v3, which Argo CD runs) cannot carry through:
-# it fails on DEL, C1 controls and U+FFFE/U+FFFF and turns NEL into a space.
-KUSTOMIZE_BREAKS = ["nel\x85next", "del\x7f", "c1\x9b", "nonchar\ufffe"]
+# Characters kustomize (go-yaml v3, which Argo CD runs) cannot carry through
+# (it fails on DEL, C1 controls, U+FFFE/U+FFFF and turns NEL into a space):
+# render refuses them, at the value's line:col.
+UNPORTABLE = [
+    "\x00", "\x07", "\x1b", "\x0b", "\x0c", "\x1f", "\x7f", "\x85", "\x9b",
+    "\u2028", "\u2029", "\ufffe", "\uffff",
+]  # fmt: skip
 # No whitespace (the artifact pattern is scheme://[^\s]+).
 ARTIFACT = (
     "s3://bucket/\"q\"/'s'/#frag/{{7*7}}/{%raw%}/a:b/&a/*b/!!python/object/"
@@ -120,8 +129,10 @@ CONFIG_REF = {"name": "true", "key": "1.10"}
 CAPABILITIES = {"drop": ["ALL", "NO", "Y"], "add": ["ON"]}
 
 # Environment file: the URLs admit any non-space character.
-REPO_URL = "https://git.example.com/o/r.git#'q'\"d\"&a*b!!x%YAML---{{7*7}}"
-SERVER = "https://k8s.example.com/{{.path.path}}#'\"&*!%YAML"
+# (no braces: those would be Go templates in the ApplicationSet; the schema
+# refuses them)
+REPO_URL = "https://git.example.com/o/r.git#'q'\"d\"&a*b!!x%YAML---:[x]<<"
+SERVER = "https://k8s.example.com/x#'\"&*!%YAML---:-y,[z]"
 REVISION = "yes"
 NAMESPACE = "true"
 INGRESS_CLASS = "null"
@@ -422,25 +433,45 @@ def test_hostile_environment_values_land_exactly_where_they_belong(
     assert ingress["tls"][0]["hosts"] == [f"{MODEL}.{DOMAIN}"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: environment.yaml's repoURL and cluster.server admit '{{', and "
-    "the ApplicationSet has goTemplate: true, so Argo CD evaluates them as Go "
-    "templates (a parse error stops every app of the environment; "
-    "'{{.path.path}}' is substituted). render should refuse such a value "
-    "(exit 2) or the schemas should not admit braces.",
-)
-def test_no_value_is_a_go_template_in_the_application_set(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "repo")
-    edit_environment(repo)
-    result = render_repo(repo, tmp_path / "out")
-    if result.returncode == 2:
-        return  # refused: the fix this test waits for
-    assert result.returncode == 0, result.stderr
-    text = (tmp_path / "out" / ENV / "_argocd" / "applicationset.yaml").read_text()
+def test_no_value_is_a_go_template_in_the_application_set(
+    env_render: dict[str, bytes],
+) -> None:
+    """The ApplicationSet has goTemplate: true: Argo CD evaluates every string
+    of its template. Only modelrail's own placeholders may be there."""
+    text = env_render[f"{ENV}/_argocd/applicationset.yaml"].decode("utf-8")
     template = yaml.safe_load(text)["spec"]["template"]
     found = re.findall(r"\{\{.*?\}\}", yaml.safe_dump(template, width=10**6))
     assert sorted(set(found)) == ["{{.path.basename}}", "{{.path.path}}"]
+
+
+@pytest.mark.parametrize(
+    ("pointer", "value"),
+    [
+        ("/spec/argocd/repoURL", "https://git.example.com/{{.path.path}}.git"),
+        ("/spec/argocd/repoURL", "git@git.example.com:o/r{{7*7}}.git"),
+        ("/spec/cluster/server", "https://k8s.example.com/{{ env }}"),
+    ],
+)
+def test_go_template_braces_in_the_environment_are_refused(
+    tmp_path: Path, pointer: str, value: str
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    path = repo / "environments" / ENV / "environment.yaml"
+    data = load_file(path).data
+    *parents, key = pointer.strip("/").split("/")
+    node = data
+    for part in parents:
+        node = node[part]
+    node[key] = value
+    write(path, data)
+    where = load_file(path, f"environments/{ENV}/environment.yaml").locate(pointer)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["render", "--root", str(repo), "--out", str(out)]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{where}: error [MR-SCHEMA]" in result.output
+    assert not out.exists()
 
 
 # ---------------------------------------------------------------- type confusion
@@ -520,23 +551,22 @@ def test_kustomize_reads_the_hostile_values_back(spec_out: Path) -> None:
         assert {k: labels[k] for k in LABELS} == LABELS
 
 
-@pytest.mark.tool
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (downstream): kustomize, which Argo CD runs on every folder, "
-    "fails on DEL, C1 controls and U+FFFE ('control characters are not "
-    "allowed') and turns NEL into a space; env values and args admit them. "
-    "render (or the schema) should refuse such characters.",
-)
-def test_characters_kustomize_cannot_carry_are_refused_or_survive(
-    tmp_path: Path,
+@pytest.mark.parametrize("char", UNPORTABLE, ids=lambda c: f"U+{ord(c):04X}")
+def test_characters_kustomize_cannot_carry_are_refused_where_they_are(
+    tmp_path: Path, char: str
 ) -> None:
     repo = make_repo(tmp_path / "repo")
-    edit_spec(KUSTOMIZE_BREAKS)(repo)
-    result = render_repo(repo, tmp_path / "out")
-    if result.returncode == 2:
-        return  # refused with a location: the fix this test waits for
-    assert result.returncode == 0, result.stderr
-    documents = kustomize(tmp_path / "out" / FOLDER)
-    container = by_kind(documents, "Rollout")["spec"]["template"]["spec"]
-    assert container["containers"][0]["args"] == KUSTOMIZE_BREAKS
+    edit_spec(["fine", f"bad{char}value"])(repo)
+    source = f"environments/{ENV}/{MODEL}.yaml"
+    spec = load_file(repo / source, source)
+    where = spec.locate("/spec/serving/env/1/value")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["render", "--root", str(repo), "--out", str(out)]
+    )
+    assert result.exit_code == 2, result.output
+    assert f"{where}: the value holds the control character U+{ord(char):04X}" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+    assert not out.exists()
