@@ -15,6 +15,7 @@ from modelrail.engine import Active, Crash, Registry, evaluate, load_policies
 from modelrail.findings import CONFIG, LOAD, Finding, Location, Severity
 from modelrail.loader import Document, LoadError, load_file, paused_gc
 from modelrail.policy import TIERS, Context, Environment
+from modelrail.render.facts import problems as render_problems
 from modelrail.repo import (
     ENVIRONMENT_FILE,
     Repository,
@@ -169,6 +170,8 @@ def _policies(
         if book is not None:
             found = book.apply(name, found, enabled=options.waivers)
         findings.extend(found)
+        # what render would refuse is an error here too (never waived)
+        findings.extend(render_problems(item.doc, env.data))
     for env_name, book in books.items():
         known = {
             f.path.stem for f in repo.files(env_name) if f.kind == "ModelDeployment"

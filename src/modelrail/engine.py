@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 ID_PATTERN = re.compile(r"MR-([A-Z]{2,8})-[0-9]{3}")
 # Rule prefixes the engine reports itself: a policy may not look like them.
-RESERVED = frozenset({"LOAD", "SCHEMA", "REPO", "CONFIG", "WAIVER"})
+RESERVED = frozenset({"LOAD", "SCHEMA", "REPO", "CONFIG", "WAIVER", "RENDER"})
 NAME_PATTERN = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 _SECTION = re.compile(r"^(Fails|Passes)::(.*)$", re.MULTILINE)
 

@@ -61,3 +61,4 @@ LOAD = "MR-LOAD"
 SCHEMA = "MR-SCHEMA"
 CONSISTENCY = "MR-REPO"
 CONFIG = "MR-CONFIG"  # policies/profiles.yaml and policy profiles: bad input
+RENDER = "MR-RENDER"  # a schema-valid spec the renderer cannot turn into manifests

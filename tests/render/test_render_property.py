@@ -94,23 +94,6 @@ def strings(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else []
 
 
-def known_gap(data: dict[str, Any]) -> str | None:
-    """Why ``check`` accepts ``data`` and render does not, when it is one of the
-    known gaps (each has a strict xfail below); None otherwise."""
-    spec = data["spec"]
-    serving = spec["serving"]
-    if "digest" not in spec["model"]:
-        return "no model.digest"
-    if any(UNPORTABLE.search(s) for s in strings(data)):
-        return "a control character"
-    if "health" not in serving["endpoints"] and any(
-        "path" not in serving.get("probes", {}).get(kind, {"path": ""})
-        for kind in ("liveness", "readiness", "startup")
-    ):
-        return "a probe without a path"
-    return None
-
-
 @pytest.mark.slow
 @settings(
     max_examples=40,
@@ -134,7 +117,6 @@ def test_what_check_accepts_renders_to_valid_manifests(
         )
         assert not report.crashes, report.crashes
         assume(report.exit_code == 0)  # what check accepts
-        assume(known_gap(data) is None)
         loaded = inputs.load(copy.repo, (env_name,))
         # the other models of the environment are bundled specs: render this one
         name = data["metadata"]["name"]
@@ -173,9 +155,9 @@ LIVENESS = "liveness: {periodSeconds: 10, failureThreshold: 3}"
 
 
 def gap(name: str, old: str, new: str, reason: str) -> Any:
-    return pytest.param(
-        old, new, id=name, marks=pytest.mark.xfail(strict=True, reason=reason)
-    )
+    """A spec the mutations cannot reach; ``reason`` says why check must refuse
+    it (MR-RENDER-001) or render must render it."""
+    return pytest.param(old, new, id=name)
 
 
 @pytest.mark.parametrize(
@@ -185,47 +167,38 @@ def gap(name: str, old: str, new: str, reason: str) -> Any:
             "no-digest",
             DIGEST,
             "",
-            "BUG: model.digest is optional (MR-MDL-001 only warns in dev and "
-            "test) but facts._config_data and rollout.yaml.j2 need it: render "
-            "crashes with 'internal error: KeyError: digest' (exit 3)",
+            "model.digest is optional outside production (MR-MDL-001): render "
+            "leaves MODEL_DIGEST and the digest annotation out",
         ),
         gap(
             "no-health-endpoint",
             ENDPOINTS,
             "endpoints: {predict: /v1/predict, metrics: /metrics}",
-            "GAP: without endpoints.health, probes declared without a path are "
-            "a SpecError in render (exit 2) but only MR-OPS-001, a warning in "
-            "dev, in check",
+            "probes without a path and no endpoints.health: MR-RENDER-001",
         ),
         gap(
             "liveness-success-threshold",
             LIVENESS,
             LIVENESS.replace("}", ", successThreshold: 2}"),
-            "GAP: a liveness/startup successThreshold other than 1 is a "
-            "SpecError in render; the schema and check accept it",
+            "a liveness successThreshold other than 1: MR-RENDER-001",
         ),
         gap(
             "reserved-label",
             "  team: risk-ml\n",
             "  team: risk-ml\n  labels: {app.kubernetes.io/name: x}\n",
-            "GAP: a metadata.labels key under app.kubernetes.io/ or "
-            "modelrail.io/ is a SpecError in render; the schema and check "
-            "accept it",
+            "a label under app.kubernetes.io/ or modelrail.io/: MR-RENDER-001",
         ),
         gap(
             "control-character",
             "{name: LOG_FORMAT, value: json}",
             '{name: LOG_FORMAT, value: "a\\u2028b"}',
-            "GAP: a value holding a character kustomize cannot carry (C0/C1 "
-            "controls, DEL, U+2028/2029, U+FFFE/FFFF) is a SpecError in render; "
-            "the schema and check accept it",
+            "a character kustomize cannot carry: MR-RENDER-001",
         ),
         gap(
             "kserve-runtime",
             "runtime: container",
             "runtime: kserve",
-            "GAP: serving.runtime kserve is valid for check but 'not rendered "
-            "yet' (SpecError, exit 2)",
+            "serving.runtime kserve is not rendered yet: MR-RENDER-001",
         ),
     ],
 )
@@ -241,7 +214,10 @@ def test_check_refuses_what_render_cannot_render(
     path.write_text(text.replace(old, new), encoding="utf-8")
     report = check.run(repository(root), (str(path),), ("dev",), check.Options(TODAY))
     if report.exit_code != 0:
-        return  # check refuses it: the gap is closed
+        # check refuses it, for the reason render would
+        rules = {f.rule for f in report.findings if not f.waived}
+        assert "MR-RENDER-001" in rules, report.findings
+        return
     result = CliRunner().invoke(
         main, ["render", "--root", str(root), "--out", str(tmp_path / "out")]
     )

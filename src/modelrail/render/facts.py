@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail import units
 from modelrail.errors import ModelrailError
+from modelrail.findings import RENDER, Finding, Location, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -35,6 +36,9 @@ REQUESTS_PER_SECOND = "modelrail_requests_per_second"
 IN_FLIGHT = "modelrail_requests_in_flight"
 # Labels and annotations modelrail sets itself: a spec may not set them.
 RESERVED_PREFIXES = ("app.kubernetes.io/", "modelrail.io/")
+
+
+UNRENDERABLE = f"{RENDER}-001"
 
 
 class SpecError(ModelrailError):
@@ -64,6 +68,32 @@ def go_duration(duration: str) -> str:
 _UNPORTABLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]"
 )
+
+
+def problems(doc: Document, env: Mapping[str, Any]) -> list[Finding]:
+    """Why ``render`` would refuse this schema-valid spec, as findings for
+    ``check`` (rule MR-RENDER-001, an error in every tier): what check accepts,
+    render renders."""
+    try:
+        if doc.data["spec"]["serving"]["runtime"] != "container":
+            raise SpecError(
+                f"serving.runtime {doc.data['spec']['serving']['runtime']!r} is not "
+                "rendered yet: only 'container' is",
+                doc.locate("/spec/serving/runtime"),
+            )
+        model_facts(doc, env, doc.path)
+    except SpecError as exc:
+        return [
+            Finding(
+                exc.location or Location(doc.path),
+                UNRENDERABLE,
+                Severity.ERROR,
+                exc.message,
+                "change the value so that Kubernetes and Argo CD can take it "
+                "(modelrail render would refuse the spec)",
+            )
+        ]
+    return []
 
 
 def check_portable(doc: Document) -> None:
@@ -189,14 +219,16 @@ def _user_labels(doc: Document) -> dict[str, str]:
 
 def _config_data(spec: Mapping[str, Any], env_name: str) -> dict[str, str]:
     model = spec["model"]
-    return {
-        "MODEL_ARTIFACT": model["artifact"],
-        "MODEL_DIGEST": model["digest"],
-        "MODEL_FORMAT": model["format"],
-        "MODEL_NAME": model["name"],
-        "MODEL_VERSION": model["version"],
-        "MODELRAIL_ENVIRONMENT": env_name,
-    }
+    data = {"MODEL_ARTIFACT": model["artifact"]}
+    if "digest" in model:  # optional outside production (MR-MDL-001)
+        data["MODEL_DIGEST"] = model["digest"]
+    data.update(
+        MODEL_FORMAT=model["format"],
+        MODEL_NAME=model["name"],
+        MODEL_VERSION=model["version"],
+        MODELRAIL_ENVIRONMENT=env_name,
+    )
+    return data
 
 
 def _digest(data: Mapping[str, Any]) -> str:
