@@ -34,6 +34,13 @@ from modelrail.cli.options import env_option, root_option
     help="Folder of CRD JSON schemas, laid out {group}/{kind}_{version}.json "
     "(default: schemas/crds/ of the repository).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes to render models in (default: the CPUs available).",
+)
 @click.pass_context
 def render_cmd(
     ctx: click.Context,
@@ -42,6 +49,7 @@ def render_cmd(
     out: Path | None,
     check_only: bool,
     crd_schemas: Path | None,
+    jobs: int | None,
 ) -> None:
     """Render the specs into the Kubernetes manifests Argo CD syncs.
 
@@ -57,23 +65,36 @@ def render_cmd(
     """
     from modelrail.kubeschema import SchemaStore
     from modelrail.loader import paused_gc
-    from modelrail.render import inputs, tree
+    from modelrail.render import inputs, parallel, tree
     from modelrail.render.facts import SpecError
-    from modelrail.render.renderer import ManifestInvalid, render, templates_of
+    from modelrail.render.renderer import (
+        ManifestInvalid,
+        Output,
+        render,
+        templates_of,
+    )
     from modelrail.render.templating import TemplateFailure
     from modelrail.repo import repository
 
     repo = repository(root)
     target = out if out is not None else repo.root / "rendered"
     crd_dir = crd_schemas if crd_schemas is not None else repo.schemas_dir / "crds"
+
+    def build() -> Output:
+        # the loaded documents are dropped when this returns: the write that
+        # follows does not carry them
+        loaded = inputs.load(repo, envs)
+        stores = {
+            name: SchemaStore(env.data["spec"]["kubernetesVersion"], crd_dir)
+            for name, env in loaded.environments.items()
+        }
+        return render(
+            loaded, templates_of(repo.root), stores, jobs or parallel.default_jobs()
+        )
+
     try:
-        with paused_gc():  # tens of thousands of small objects, none cyclic
-            loaded = inputs.load(repo, envs)
-            stores = {
-                name: SchemaStore(env.data["spec"]["kubernetesVersion"], crd_dir)
-                for name, env in loaded.environments.items()
-            }
-            output = render(loaded, templates_of(repo.root), stores)
+        with paused_gc():  # millions of small objects, none cyclic
+            output = build()
     except inputs.BadInput as exc:
         for finding in exc.findings:
             click.echo(str(finding), err=True)
@@ -92,7 +113,8 @@ def render_cmd(
     )
     shown = _shown(target, repo.root)
     if check_only:
-        found = tree.differences(target, output.files, keep)
+        with paused_gc():
+            found = tree.differences(target, output.files, keep)
         for item in found:
             click.echo(f"{item.state}: {shown}/{item.path}")
         if found:
@@ -104,7 +126,8 @@ def render_cmd(
             ctx.exit(EXIT_FINDINGS)
         click.echo(f"{shown}/ is up to date ({len(output.files)} files)")
         ctx.exit(EXIT_OK)
-    changed = tree.replace(target, output.files, keep)
+    with paused_gc():
+        changed = tree.replace(target, output.files, keep)
     click.echo(
         f"rendered {output.apps} apps ({output.resources} resources) in "
         f"{len(output.environments)} environments into {shown}/: "

@@ -73,29 +73,48 @@ class Output:
     resources: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Made:
+    """One model's folder: its files, the (group, kind) pairs in it, how many
+    resources."""
+
+    files: dict[str, str]
+    kinds: frozenset[tuple[str, str]]
+    resources: int
+
+
 def render(
-    inputs: Inputs, templates: Templates, stores: Mapping[str, SchemaStore]
+    inputs: Inputs,
+    templates: Templates,
+    stores: Mapping[str, SchemaStore],
+    jobs: int = 1,
 ) -> Output:
     """Render the environments of ``inputs`` (``stores``: a schema store per
-    environment, for its Kubernetes version)."""
+    environment, for its Kubernetes version). ``jobs`` > 1 renders the models
+    in that many processes; the output is the same, byte for byte."""
+    from modelrail.render import parallel
+
     out = Output(environments=tuple(inputs.scope))
     out.files[MARKER] = MARKER_TEXT
+    tasks = [
+        (env_name, index)
+        for env_name in inputs.scope
+        for index in range(len(inputs.models.get(env_name, ())))
+    ]
+    made = parallel.run(render_model, tasks, (inputs, templates, stores), jobs)
     for env_name in inputs.scope:
         env = inputs.environments[env_name]
-        store = stores[env_name]
         kinds: set[tuple[str, str]] = set()
-        for model in inputs.models.get(env_name, ()):
-            folder = f"{env_name}/{model.name}"
-            planned = plan_model(model, env.data, templates)
-            made = _render_folder(folder, planned, templates, store, model.source)
-            out.files.update(made)
+        for index in range(len(inputs.models.get(env_name, ()))):
+            one = made[env_name, index]
+            out.files.update(one.files)
             out.apps += 1
-            out.resources += len(planned)
-            kinds.update((_group(p.api_version), p.kind) for p in planned)
+            out.resources += one.resources
+            kinds.update(one.kinds)
         planned = plan_argocd(env.data, env.source, sorted(kinds))
         out.files.update(
             _render_folder(
-                f"{env_name}/{ARGOCD}", planned, templates, store, env.source
+                f"{env_name}/{ARGOCD}", planned, templates, stores[env_name], env.source
             )
         )
     for cluster, members in inputs.clusters().items():
@@ -114,6 +133,22 @@ def render(
             )
         )
     return out
+
+
+def render_model(
+    task: tuple[str, int],
+    state: tuple[Inputs, Templates, Mapping[str, SchemaStore]],
+) -> Made:
+    """The folder of the ``index``-th model of environment ``env_name``."""
+    inputs, templates, stores = state
+    env_name, index = task
+    model = inputs.models[env_name][index]
+    planned = plan_model(model, inputs.environments[env_name].data, templates)
+    files = _render_folder(
+        f"{env_name}/{model.name}", planned, templates, stores[env_name], model.source
+    )
+    kinds = frozenset((_group(p.api_version), p.kind) for p in planned)
+    return Made(files, kinds, len(planned))
 
 
 @dataclass(frozen=True, slots=True)

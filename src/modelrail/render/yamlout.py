@@ -23,6 +23,7 @@ written as an explicit ``? key`` entry.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -99,7 +100,9 @@ def quoted(text: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=65536)
 def string(text: str) -> str:
+    # cached: the same names, labels and keys recur in every resource
     if _PLAIN.fullmatch(text) and text.lower() not in _RESERVED:
         return text
     return quoted(text)
@@ -135,6 +138,8 @@ def _checked_length(text: str) -> str:
 
 
 def scalar(value: Any) -> str:
+    if type(value) is str:  # the common case first
+        return string(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -148,6 +153,8 @@ def scalar(value: Any) -> str:
 
 def flow(value: Any) -> str:
     """``value`` as one YAML node on one line (flow style for collections)."""
+    if type(value) is str:
+        return string(value)
     if isinstance(value, Mapping):
         items = ", ".join(f"{_flow_key(k)}: {flow(v)}" for k, v in value.items())
         return "{" + items + "}"
@@ -190,11 +197,18 @@ def _block_lines(value: Any) -> list[str]:
     return [flow(value)]
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _is_block(value: Any) -> bool:
+    if type(value) in _SCALARS:  # exact types first: the abstract checks are slow
+        return False
     return bool(value) and (isinstance(value, Mapping) or _is_list(value))
 
 
 def _is_list(value: Any) -> bool:
+    if type(value) is list:
+        return True
     # bytes are a Sequence too: never write them as a list of numbers
     return isinstance(value, Sequence) and not isinstance(
         value, (str, bytes, bytearray)
@@ -202,6 +216,8 @@ def _is_list(value: Any) -> bool:
 
 
 def _key(key: Any) -> str:
+    if type(key) is str:
+        return string(key)
     if not isinstance(key, str):
         raise UnsafeValue(f"mapping keys must be strings, not {type(key).__name__}")
     return string(key)
