@@ -15,6 +15,7 @@ from modelrail.engine import Active, Crash, Registry, evaluate, load_policies
 from modelrail.findings import CONFIG, LOAD, Finding, Location, Severity
 from modelrail.loader import Document, LoadError, load_file, paused_gc
 from modelrail.policy import TIERS, Context, Environment
+from modelrail.render.facts import environment_problems as render_environment_problems
 from modelrail.render.facts import problems as render_problems
 from modelrail.repo import (
     ENVIRONMENT_FILE,
@@ -149,6 +150,7 @@ def _policies(
     for item in loaded:
         if item.kind == "Environment" and item.environment in views:
             findings.extend(_profile_problem(views[item.environment], item.doc, config))
+            findings.extend(render_environment_problems(item.doc))
         if item.kind == "Waivers" and item.environment in views:
             books[item.environment] = Book(
                 item.doc, registry, config.waivers, options.today

@@ -24,6 +24,8 @@ UNKNOWN_SOURCE = "MR-REPO-003"
 PROMOTION_CYCLE = "MR-REPO-004"
 DUPLICATE_NAME = "MR-REPO-005"
 MISSING_ENVIRONMENT = "MR-REPO-006"
+SHARED_CLUSTER = "MR-REPO-007"
+ARGOCD_CLASH = "MR-REPO-008"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,9 @@ def check(
                 )
             else:
                 seen[key] = item.doc.path
-    yield from _promotions(environments, folders, {i.doc.path for i in loaded})
+    reported = {i.doc.path for i in loaded}
+    yield from _promotions(environments, folders, reported)
+    yield from _argocd(environments, reported)
 
 
 def _folder_and_name(item: Loaded) -> Iterator[Finding]:
@@ -147,6 +151,62 @@ def _promotions(
                 f"promotion sources form a cycle: {loop}",
                 "break the cycle: the first environment of the chain has no spec.promotion",
             )
+
+
+_SHARED = (
+    "/spec/cluster/server",
+    "/spec/argocd/namespace",
+    "/spec/argocd/repoURL",
+    "/spec/argocd/targetRevision",
+)
+
+
+def _argocd(
+    environments: Mapping[str, Document], reported: set[str]
+) -> Iterator[Finding]:
+    """Environments on one cluster share its Argo CD and root Application:
+    they must agree on where Argo CD runs and what it reads, and no two may
+    use the same AppProject (per Argo CD namespace) or the same namespace of
+    one cluster."""
+    first: dict[str, str] = {}
+    projects: dict[tuple[str, str], str] = {}
+    namespaces: dict[tuple[str, str], str] = {}
+    for name in sorted(environments):
+        doc = environments[name]
+        spec = doc.data["spec"]
+        cluster = spec["cluster"]["name"]
+        owner = environments[first.setdefault(cluster, name)]
+        mine = doc.path in reported
+        for pointer in _SHARED if owner is not doc else ():
+            value, theirs = _at(doc.data, pointer), _at(owner.data, pointer)
+            if mine and value != theirs:
+                yield _finding(
+                    doc, pointer, SHARED_CLUSTER,
+                    f"cluster {cluster!r} is shared with {owner.path}, where "
+                    f"{pointer[1:].replace('/', '.')} is {theirs!r}, not {value!r}",
+                    "environments on one cluster share one Argo CD: make the "
+                    "values agree, or give the cluster another name",
+                )  # fmt: skip
+        project = (spec["argocd"]["namespace"], spec["argocd"]["project"])
+        place = (cluster, spec["namespace"])
+        for key, seen, pointer, what in (
+            (project, projects, "/spec/argocd/project", "Argo CD project"),
+            (place, namespaces, "/spec/namespace", "namespace of the cluster"),
+        ):
+            if key in seen and mine:
+                yield _finding(
+                    doc, pointer, ARGOCD_CLASH,
+                    f"the {what} {key[1]!r} is already {seen[key]}'s",
+                    "give each environment its own Argo CD project and namespace",
+                )  # fmt: skip
+            seen.setdefault(key, name)
+
+
+def _at(data: Mapping[str, object], pointer: str) -> object:
+    node: object = data
+    for part in pointer.strip("/").split("/"):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
 
 
 def _finding(doc: Document, pointer: str, rule: str, message: str, fix: str) -> Finding:

@@ -273,6 +273,15 @@ def _version_folder(kubernetes_version: str) -> tuple[tuple[int, int], Path]:
     return chosen, folders[chosen]
 
 
+def version_problem(kubernetes_version: str) -> str | None:
+    """Why no schemas serve ``kubernetes_version``; None when some do."""
+    try:
+        _version_folder(kubernetes_version)
+    except SchemaError as exc:
+        return exc.message
+    return None
+
+
 def _dotted(version: tuple[int, int]) -> str:
     return f"{version[0]}.{version[1]}"
 

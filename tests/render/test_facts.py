@@ -191,7 +191,14 @@ def test_model_facts_of_a_bundled_spec() -> None:
     assert values["annotations"] == {"modelrail.io/source": SOURCE}
     assert values["config"]["MODEL_VERSION"] == "3.3.0"
     container = values["container"]
-    assert container["env"][2] == {
+    # the model's values first, in each pod template, then the spec's own
+    names = [item["name"] for item in container["env"]]
+    assert names[:6] == [
+        "MODEL_ARTIFACT", "MODEL_DIGEST", "MODEL_FORMAT", "MODEL_NAME",
+        "MODEL_VERSION", "MODELRAIL_ENVIRONMENT",
+    ]  # fmt: skip
+    assert container["env"][4] == {"name": "MODEL_VERSION", "value": "3.3.0"}
+    assert container["env"][8] == {
         "name": "FEATURE_STORE_TOKEN",
         "valueFrom": {
             "secretKeyRef": {"name": "fraud-detector-feature-store", "key": "token"}
@@ -218,11 +225,16 @@ def test_a_build_version_makes_a_valid_version_label() -> None:
     assert values["config"]["MODEL_VERSION"] == "3.3.0+build.7"  # as written
 
 
-def test_the_config_checksum_follows_the_config() -> None:
+def test_each_pod_template_carries_its_model() -> None:
+    # the model's values are literal env entries of the pod template, so a
+    # new artifact is a new ReplicaSet and old pods keep the old model
     one = facts.model_facts(load_file(SPEC, SOURCE), env(), SOURCE)
     two = facts.model_facts(edited("model.onnx", "model-2.onnx"), env(), SOURCE)
-    assert one["config_checksum"] != two["config_checksum"]
-    assert one["config_checksum"].startswith("sha256:")
+    first, second = one["container"]["env"][0], two["container"]["env"][0]
+    assert first["name"] == second["name"] == "MODEL_ARTIFACT"
+    assert first["value"].endswith("/model.onnx")
+    assert second["value"].endswith("/model-2.onnx")
+    assert one["config"]["MODEL_ARTIFACT"] == first["value"]
 
 
 @pytest.mark.parametrize(
@@ -380,4 +392,4 @@ def test_tab_newline_carriage_return_and_other_unicode_are_kept() -> None:
     )
     assert doc.data["spec"]["serving"]["env"][0]["value"] == value
     values = facts.model_facts(doc, env(), SOURCE)
-    assert values["container"]["env"][0] == {"name": "LOG_FORMAT", "value": value}
+    assert values["container"]["env"][6] == {"name": "LOG_FORMAT", "value": value}

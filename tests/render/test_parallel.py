@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import pytest
@@ -73,3 +74,15 @@ def test_few_tasks_run_in_this_process() -> None:
         i: i * 2 for i in range(5)
     }
     assert seen == list(range(5))
+
+
+def _dies_in_a_worker(task: int, parent: int) -> int:
+    if task == 77 and os.getpid() != parent:
+        os._exit(137)  # as the OOM killer would end it
+    return task
+
+
+def test_a_worker_that_dies_does_not_hang_the_render() -> None:
+    tasks = list(range(2 * parallel.MIN_TASKS))
+    result = parallel.run(_dies_in_a_worker, tasks, os.getpid(), jobs=2)
+    assert result == {task: task for task in tasks}

@@ -326,7 +326,7 @@ def test_invalid_manifest_writes_nothing(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     message = result.stderr
     assert "Traceback" not in message
-    assert "error: environments/dev/fraud-detector.yaml: " in message  # the spec
+    assert "error: environments/dev/fraud-detector.yaml:5:9: " in message  # the spec
     assert "invalid Rollout 'fraud-detector'" in message  # the kind and name
     assert "/spec/strategy/canary" in message  # the pointer
     assert "stepz" in message
@@ -372,3 +372,40 @@ def test_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert out.read_text() == "keep me\n"
+
+
+def test_an_output_that_is_a_symbolic_link_has_its_target_replaced(
+    tmp_path: Path,
+) -> None:
+    real = tmp_path / "real"
+    tree.replace(real, OLD)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    assert tree.replace(link, NEW) == 3
+    assert link.is_symlink()  # the link stays a link, to the new tree
+    assert read_tree(link) == _bytes(NEW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]
+
+
+def test_glob_characters_in_the_output_name_touch_no_sibling(tmp_path: Path) -> None:
+    out = tmp_path / "g[1]"
+    sibling = tmp_path / ".g1.new-other"  # what the glob g[1] would match
+    sibling.mkdir()
+    tree.replace(out, OLD)
+    tree.replace(out, NEW)
+    assert sibling.is_dir()
+    assert read_tree(out) == _bytes(NEW)
+
+
+def test_files_that_are_not_text_or_not_files_are_extra(tmp_path: Path) -> None:
+    out = tmp_path / "rendered"
+    tree.replace(out, OLD)
+    (out / "logo.png").write_bytes(b"\xff\xfe\x00")
+    (tmp_path / "payload").mkdir()
+    (out / "linked").symlink_to(tmp_path / "payload", target_is_directory=True)
+    found = {(d.path, d.state) for d in tree.differences(out, OLD)}
+    assert found == {("logo.png", "extra"), ("linked", "extra")}
+    assert tree.replace(out, OLD) == 2
+    assert read_tree(out) == _bytes(OLD)
+    assert not (out / "linked").exists()
+    assert (tmp_path / "payload").is_dir()  # a link is removed, not followed

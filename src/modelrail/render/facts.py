@@ -12,8 +12,6 @@ with its location (exit 2), never a manifest the API server rejects later.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +94,24 @@ def problems(doc: Document, env: Mapping[str, Any]) -> list[Finding]:
     return []
 
 
+def environment_problems(doc: Document) -> list[Finding]:
+    """Why ``render`` would refuse this schema-valid environment file."""
+    from modelrail.kubeschema import version_problem
+
+    problem = version_problem(doc.data["spec"]["kubernetesVersion"])
+    if problem is None:
+        return []
+    return [
+        Finding(
+            doc.locate("/spec/kubernetesVersion"),
+            UNRENDERABLE,
+            Severity.ERROR,
+            problem,
+            "set a Kubernetes version the installed schemas cover",
+        )
+    ]
+
+
 def check_portable(doc: Document) -> None:
     """Refuse a spec value that the tools downstream cannot carry intact."""
     stack: list[tuple[str, Any]] = [("", doc.data)]
@@ -150,6 +166,13 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
         "modelrail.io/type": spec["type"],
     }
     labels.update(_user_labels(doc))
+    if len(selector["app.kubernetes.io/instance"]) > 63:
+        raise SpecError(
+            f"the Argo CD application {env_name}-{name} has a name of "
+            f"{len(env_name) + 1 + len(name)} characters; its label "
+            "app.kubernetes.io/instance may hold 63: shorten the model's name",
+            doc.locate("/metadata/name"),
+        )
     config = _config_data(spec, env_name)
     return {
         "name": name,
@@ -168,13 +191,12 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
             "tls": f"{name}-tls",
         },
         "config": config,
-        "config_checksum": "sha256:" + _digest(config),
-        "container": _container(doc, name),
-        "pod_security": _pod_security(spec.get("security", {})),
+        "container": _container(doc, name, env_name),
+        "pod_security": _pod_security(doc),
         "volumes": _volumes(spec.get("security", {})),
         "spread": int(serving["autoscaling"]["minReplicas"]) > 1,
         "port_name": "grpc" if serving.get("protocol") == "grpc" else "http",
-        "autoscaling": _autoscaling(serving["autoscaling"]),
+        "autoscaling": _autoscaling(doc),
         "disruption": _disruption(serving),
         "network": _network(spec.get("security", {})),
         "router": _router(env["spec"]["trafficRouter"], name),
@@ -186,10 +208,17 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
     }
 
 
-def canary_steps(spec: Mapping[str, Any], analysis: str | None) -> list[Any]:
+def canary_steps(
+    spec: Mapping[str, Any], analysis: str | None, *, raw: bool = False
+) -> list[Any]:
     """The Rollout's steps. Analysis steps only when ``analysis`` names an
-    AnalysisTemplate that is rendered alongside (never a dangling reference)."""
+    AnalysisTemplate that is rendered alongside (never a dangling reference).
+    ``raw``: the spec's own steps that apply (none for a rolling update)."""
     steps: list[Any] = []
+    if spec["rollout"]["strategy"] != "canary":
+        return steps  # rolling: one update, no pauses
+    if raw:
+        return list(spec["rollout"].get("steps", ()))
     for step in spec["rollout"].get("steps", ()):
         steps.append({"setWeight": step["weight"]})
         pause = step.get("pause")
@@ -231,12 +260,7 @@ def _config_data(spec: Mapping[str, Any], env_name: str) -> dict[str, str]:
     return data
 
 
-def _digest(data: Mapping[str, Any]) -> str:
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _container(doc: Document, name: str) -> dict[str, Any]:
+def _container(doc: Document, name: str, env_name: str) -> dict[str, Any]:
     spec = doc.data["spec"]
     serving = spec["serving"]
     security = spec.get("security", {})
@@ -244,7 +268,13 @@ def _container(doc: Document, name: str) -> dict[str, Any]:
         "image": serving["image"],
         "args": list(serving.get("args", ())),
         "port": serving["port"],
-        "env": [_env_var(item) for item in serving.get("env", ())],
+        # the model values go into each pod template: every ReplicaSet keeps
+        # the model it was made for (a shared ConfigMap, updated in place,
+        # would hand the new model to old pods that restart mid-canary)
+        "env": [
+            *({"name": k, "value": v} for k, v in _config_data(spec, env_name).items()),
+            *(_env_var(item) for item in serving.get("env", ())),
+        ],
         "resources": _resources(serving["resources"]),
         "security": _container_security(security),
         "probes": _probes(doc),
@@ -311,7 +341,14 @@ def _container_security(security: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _pod_security(security: Mapping[str, Any]) -> dict[str, Any]:
+def _pod_security(doc: Document) -> dict[str, Any]:
+    security = doc.data["spec"].get("security", {})
+    if security.get("seccompProfile") == "Localhost":
+        raise SpecError(
+            "seccompProfile Localhost needs a profile file on the node, which a "
+            "spec cannot name: use RuntimeDefault",
+            doc.locate("/spec/security/seccompProfile"),
+        )
     out: dict[str, Any] = {"runAsNonRoot": bool(security.get("runAsNonRoot", True))}
     if "runAsUser" in security:
         out["runAsUser"] = security["runAsUser"]
@@ -369,7 +406,8 @@ def _probes(doc: Document) -> dict[str, Any]:
     return out
 
 
-def _autoscaling(autoscaling: Mapping[str, Any]) -> dict[str, Any]:
+def _autoscaling(doc: Document) -> dict[str, Any]:
+    autoscaling = doc.data["spec"]["serving"]["autoscaling"]
     metrics: list[dict[str, Any]] = []
     if "targetCPUUtilization" in autoscaling:
         metrics.append(_resource_metric("cpu", autoscaling["targetCPUUtilization"]))
@@ -388,6 +426,12 @@ def _autoscaling(autoscaling: Mapping[str, Any]) -> dict[str, Any]:
     }
     if "scaleDownStabilization" in autoscaling:
         out["scale_down_window"] = units.seconds(autoscaling["scaleDownStabilization"])
+        if out["scale_down_window"] > 3600:
+            raise SpecError(
+                "scaleDownStabilization is longer than the 1h Kubernetes allows "
+                "(stabilizationWindowSeconds <= 3600)",
+                doc.locate("/spec/serving/autoscaling/scaleDownStabilization"),
+            )
     return out
 
 

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
     from modelrail.loader import Document
 
-INCONSISTENT_CLUSTER = "MR-REPO-007"
-
 
 class BadInput(ModelrailError):
     """Files that must be fixed before anything can be rendered (exit 2)."""
@@ -107,51 +105,12 @@ def load(repo: Repository, envs: tuple[str, ...] = ()) -> Inputs:
             )
     environments = {k: v.doc for k, v in inputs.environments.items()}
     findings.extend(consistency.check(loaded, environments, folders))
-    findings.extend(_cluster_problems(inputs))
     errors = sorted(f for f in findings if f.severity is Severity.ERROR)
     if errors:
         raise BadInput(errors)
     for models in inputs.models.values():
         models.sort(key=lambda m: m.name)
     return inputs
-
-
-def _cluster_problems(inputs: Inputs) -> list[Finding]:
-    """Environments that share a cluster share its root Application, so they
-    must agree on where Argo CD runs and what it reads."""
-    out = []
-    for cluster, members in inputs.clusters().items():
-        first = inputs.environments[members[0]]
-        for name in members[1:]:
-            other = inputs.environments[name]
-            for pointer in (
-                "/spec/cluster/server",
-                "/spec/argocd/namespace",
-                "/spec/argocd/repoURL",
-                "/spec/argocd/targetRevision",
-            ):
-                mine, theirs = _at(other.data, pointer), _at(first.data, pointer)
-                if mine != theirs:
-                    out.append(
-                        Finding(
-                            other.doc.locate(pointer),
-                            INCONSISTENT_CLUSTER,
-                            Severity.ERROR,
-                            f"cluster {cluster!r} is shared with {first.source}, "
-                            f"where {pointer[1:].replace('/', '.')} is {theirs!r}, "
-                            f"not {mine!r}",
-                            "environments on one cluster share one Argo CD: make "
-                            "the values agree, or give the cluster another name",
-                        )
-                    )
-    return out
-
-
-def _at(data: dict[str, Any], pointer: str) -> Any:
-    node: Any = data
-    for part in pointer.strip("/").split("/"):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
 
 
 def _location(display: str) -> Any:

@@ -6,7 +6,9 @@ inputs are loaded: they inherit the loaded documents, compiled templates and
 schema validators, and receive only task numbers. Results come back in task
 order, so the output is byte-identical to a run in one process.
 
-A task that fails in a worker (a spec error, an invalid manifest, a template
+A worker that dies (killed for memory, say) breaks the pool: the tasks are
+then run in this process instead, never waited on for ever. A task that fails
+in a worker (a spec error, an invalid manifest, a template
 that breaks) is not sent back as an exception, whose pickling can lose its
 details: the parent runs the first failing task again itself and lets it
 raise, exactly as a single-process render would.
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
@@ -46,13 +50,16 @@ def run(
         return {task: func(task, state) for task in tasks}
     global _JOB
     _JOB = (func, tasks, state)
+    chunks = [
+        range(i, min(i + _CHUNK, len(tasks))) for i in range(0, len(tasks), _CHUNK)
+    ]
     try:
         context = multiprocessing.get_context("fork")
-        chunks = [
-            range(i, min(i + _CHUNK, len(tasks))) for i in range(0, len(tasks), _CHUNK)
-        ]
-        with context.Pool(min(jobs, len(chunks))) as pool:
-            parts = pool.map(_work, chunks)
+        with ProcessPoolExecutor(min(jobs, len(chunks)), mp_context=context) as pool:
+            parts = list(pool.map(_work, chunks))
+    except BrokenProcessPool:
+        # a worker died (the OOM killer, say): do it all here instead
+        return {task: func(task, state) for task in tasks}
     finally:
         _JOB = None
     results: dict[T, R] = {}

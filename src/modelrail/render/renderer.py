@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from modelrail.findings import Location
     from modelrail.kubeschema import SchemaStore
     from modelrail.render.inputs import Inputs, Model
 
@@ -114,7 +115,11 @@ def render(
         planned = plan_argocd(env.data, env.source, sorted(kinds))
         out.files.update(
             _render_folder(
-                f"{env_name}/{ARGOCD}", planned, templates, stores[env_name], env.source
+                f"{env_name}/{ARGOCD}",
+                planned,
+                templates,
+                stores[env_name],
+                env.doc.locate("/metadata/name"),
             )
         )
     for cluster, members in inputs.clusters().items():
@@ -128,7 +133,7 @@ def render(
                 planned,
                 templates,
                 stores.get(members[0]) or stores[inputs.scope[0]],
-                first.source,
+                first.doc.locate("/spec/cluster/name"),
                 extra=[f"../../{m}/{ARGOCD}" for m in members],
             )
         )
@@ -145,7 +150,11 @@ def render_model(
     model = inputs.models[env_name][index]
     planned = plan_model(model, inputs.environments[env_name].data, templates)
     files = _render_folder(
-        f"{env_name}/{model.name}", planned, templates, stores[env_name], model.source
+        f"{env_name}/{model.name}",
+        planned,
+        templates,
+        stores[env_name],
+        model.doc.locate("/metadata/name"),
     )
     kinds = frozenset((_group(p.api_version), p.kind) for p in planned)
     return Made(files, kinds, len(planned))
@@ -206,6 +215,13 @@ MODEL_KINDS = (
         "HTTPRoute",
         when="gateway-api",
     ),
+    Kind(
+        ANALYSIS_TEMPLATE,
+        "analysistemplate.yaml",
+        "argoproj.io/v1alpha1",
+        "AnalysisTemplate",
+        when="analysis",
+    ),
 )
 
 
@@ -222,12 +238,15 @@ def plan_model(
         )
     values = facts.model_facts(model.doc, env, model.source)
     names = values["names"]
-    analysis = None
-    if templates.exists(ANALYSIS_TEMPLATE):  # the monitoring templates make one
-        analysis = names["stable"]
-    values["steps"] = facts.canary_steps(spec, analysis)
+    # an AnalysisTemplate is rendered, and canary steps refer to it, only
+    # where the templates make one and a step asks for analysis
+    analysed = templates.exists(ANALYSIS_TEMPLATE) and any(
+        step.get("analysis") for step in facts.canary_steps(spec, None, raw=True)
+    )
+    values["steps"] = facts.canary_steps(spec, names["stable"] if analysed else None)
     router = values["router"]["type"]
     wanted = {
+        "analysis": analysed,
         "always": True,
         "network": values["network"] is not None,
         "ingress": router in ("nginx", "alb"),
@@ -363,21 +382,22 @@ def _render_folder(
     planned: list[Planned],
     templates: Templates,
     store: SchemaStore,
-    source: str,
+    where: Location,
     extra: list[str] | None = None,
 ) -> dict[str, str]:
     files: dict[str, str] = {}
     for item in planned:
         text = templates.render(item.template, dict(item.values))
-        manifest = _parse_back(text, item, templates)
+        manifest = _parse_back(text, item, templates, folder)
         problems = store.problems(manifest)
         if problems:
             shown = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in problems[:5])
             more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
             raise ManifestInvalid(
-                f"{source}: renders an invalid {item.kind} {item.name!r} "
+                f"renders an invalid {item.kind} {item.name!r} "
                 f"({folder}/{item.file}, template {templates.display}/{item.template}): "
-                f"{shown}{more}; fix the spec value or the template"
+                f"{shown}{more}; fix the spec value or the template",
+                where,
             )
         if item.file in files:
             raise TemplateFailure(item.template, 0, f"{item.file} is planned twice")
@@ -410,9 +430,11 @@ def _parse(
         ) from exc
 
 
-def _parse_back(text: str, item: Planned, templates: Templates) -> dict[str, Any]:
+def _parse_back(
+    text: str, item: Planned, templates: Templates, folder: str
+) -> dict[str, Any]:
     """The resource the text holds, which must be exactly the planned one."""
-    data = _parse(text, item.file, item.template, templates)
+    data = _parse(text, f"{folder}/{item.file}", item.template, templates)
     meta = data.get("metadata")
     made = (
         data.get("apiVersion"),

@@ -116,7 +116,7 @@ class Templates:
                 message = f"included template {exc.name!r} not found in the folder"
             raise TemplateFailure(f"{self.display}/{inner}", line, message) from exc
         except (jinja2.TemplateError, UnsafeValue, ArithmeticError, LookupError,
-                TypeError, ValueError) as exc:  # fmt: skip
+                TypeError, ValueError, RecursionError) as exc:  # fmt: skip
             inner, line = self._where(exc, name)
             message = str(exc) or type(exc).__name__
             if isinstance(exc, jinja2.UndefinedError):

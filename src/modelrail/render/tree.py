@@ -41,55 +41,66 @@ class Difference:
     state: str  # changed | missing | extra
 
 
-def existing(out: Path) -> dict[str, str]:
-    """The files under ``out`` (relative paths, text); {} if it does not exist."""
-    files: dict[str, str] = {}
+def existing(out: Path) -> dict[str, bytes | None]:
+    """What is under ``out``: each regular file's bytes by relative path, and
+    None for anything else (a symbolic link, a FIFO...), which is never what
+    render writes. {} if ``out`` does not exist."""
+    found: dict[str, bytes | None] = {}
     if not out.is_dir():
-        return files
-    for path in sorted(out.rglob("*")):
-        if path.is_file():
+        return found
+    for folder, dirs, names in os.walk(out):
+        base = Path(folder)
+        for name in [*names, *(d for d in dirs if (base / d).is_symlink())]:
+            path = base / name
             rel = path.relative_to(out).as_posix()
+            if path.is_symlink() or not path.is_file():
+                found[rel] = None
+                continue
             try:
-                # bytes as they are: a file whose line ends became CRLF differs
-                with path.open(encoding="utf-8", newline="") as handle:
-                    files[rel] = handle.read()
-            except (OSError, UnicodeError) as exc:
-                raise ModelrailError(f"cannot read {path}: {exc}") from exc
-    return files
+                found[rel] = path.read_bytes()
+            except OSError as exc:
+                raise ModelrailError(
+                    f"cannot read {path}: {exc.strerror or exc}"
+                ) from exc
+    return dict(sorted(found.items()))
 
 
-def differences(
-    out: Path, files: dict[str, str], keep: tuple[str, ...] = ()
-) -> list[Difference]:
-    """How ``out`` differs from ``files``. Paths under a top folder of ``keep``
-    (environments out of scope) are not compared."""
+def _compare(
+    out: Path, files: dict[str, str], keep: tuple[str, ...]
+) -> tuple[list[Difference], dict[str, bytes | None]]:
     on_disk = {
-        path: text
-        for path, text in existing(out).items()
+        path: data
+        for path, data in existing(out).items()
         if path.split("/", 1)[0] not in keep
     }
     found = [
         Difference(path, "missing" if path not in on_disk else "changed")
         for path, text in files.items()
-        if on_disk.get(path) != text
+        if on_disk.get(path) != text.encode("utf-8")
     ]
     found.extend(Difference(path, "extra") for path in on_disk if path not in files)
-    return sorted(found, key=lambda d: d.path)
+    return sorted(found, key=lambda d: d.path), on_disk
+
+
+def differences(
+    out: Path, files: dict[str, str], keep: tuple[str, ...] = ()
+) -> list[Difference]:
+    """How ``out`` differs from ``files``, byte for byte. Paths under a top
+    folder of ``keep`` (environments out of scope) are not compared."""
+    return _compare(out, files, keep)[0]
 
 
 def replace(out: Path, files: dict[str, str], keep: tuple[str, ...] = ()) -> int:
     """Make ``out`` hold exactly ``files`` (plus the top folders named in
-    ``keep``, copied from the old tree). Returns how many files changed."""
-    out = Path(os.path.abspath(out))
+    ``keep``, copied from the old tree). Returns how many files changed.
+    A symbolic link as ``out`` is followed: its target is replaced."""
+    out = Path(os.path.realpath(out))
     _recover(out)
     _refuse_foreign(out)
-    old = {
-        path: text
-        for path, text in existing(out).items()
-        if path.split("/", 1)[0] not in keep
+    found, on_disk = _compare(out, files, keep)
+    unchanged = {
+        path for path, text in files.items() if on_disk.get(path) == text.encode()
     }
-    changed = sum(1 for path, text in files.items() if old.get(path) != text)
-    changed += sum(1 for path in old if path not in files)
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -97,19 +108,19 @@ def replace(out: Path, files: dict[str, str], keep: tuple[str, ...] = ()) -> int
     except OSError as exc:
         raise ModelrailError(f"cannot write {out}: {exc.strerror or exc}") from exc
     try:
-        _fill(staging, files, out, old, keep)
+        _fill(staging, files, out, unchanged, keep)
         _swap(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return changed
+    return len(found)
 
 
 def _fill(
     staging: Path,
     files: dict[str, str],
     out: Path,
-    old: dict[str, str],
+    unchanged: set[str],
     keep: tuple[str, ...],
 ) -> None:
     try:
@@ -123,7 +134,7 @@ def _fill(
             if path.parent not in made:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 made.add(path.parent)
-            if old.get(rel) == text and _link(out / rel, path):
+            if rel in unchanged and _link(out / rel, path):
                 continue
             with path.open("w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
@@ -162,7 +173,8 @@ def _swap(staging: Path, out: Path) -> None:
         if not out.exists():
             os.rename(staging, out)
         elif _exchange(staging, out):
-            shutil.rmtree(staging)  # staging now holds the old tree
+            # staging now holds the old tree; what is left is cleared next time
+            shutil.rmtree(staging, ignore_errors=True)
         else:
             parked = out.with_name(
                 f".{out.name}{_OLD}{staging.name.rsplit('-', 1)[-1]}"
@@ -173,7 +185,7 @@ def _swap(staging: Path, out: Path) -> None:
             except OSError:
                 os.rename(parked, out)  # put the old tree back at once
                 raise
-            shutil.rmtree(parked)
+            shutil.rmtree(parked, ignore_errors=True)
         _fsync_dir(out.parent)
     except OSError as exc:
         raise ModelrailError(f"cannot replace {out}: {exc.strerror or exc}") from exc
@@ -208,11 +220,18 @@ def _recover(out: Path) -> None:
     parent = out.parent
     if not parent.is_dir():
         return
-    parked = sorted(parent.glob(f".{out.name}{_OLD}*"))
+    # names compared as text: the folder's name may hold glob characters
+    siblings = sorted(entry.name for entry in parent.iterdir())
+    parked = [n for n in siblings if n.startswith(f".{out.name}{_OLD}")]
+    fresh = [n for n in siblings if n.startswith(f".{out.name}{_NEW}")]
     if parked and not out.exists():
-        os.rename(parked.pop(), out)
-    for leftover in [*parked, *parent.glob(f".{out.name}{_NEW}*")]:
-        shutil.rmtree(leftover, ignore_errors=True)
+        os.rename(parent / parked.pop(), out)
+    for name in [*parked, *fresh]:
+        leftover = parent / name
+        if leftover.is_symlink():
+            leftover.unlink()
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _refuse_foreign(out: Path) -> None:
