@@ -93,43 +93,33 @@ def best_of(repeat: int, func: object, *args: object) -> float:
     return min(times)
 
 
-def run_check(root: Path) -> None:
+def _modelrail(*args: str, detail: Path | None = None) -> None:
+    """Run ``modelrail ARGS`` as a user would (a new process); it must exit 0."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "modelrail",
-            "check",
-            "--root",
-            str(root),
-            "--format",
-            "json",
-            "--output",
-            str(root / "report.json"),
-        ],
+        [sys.executable, "-m", "modelrail", *args],
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
+        more = detail.read_text()[:4000] if detail and detail.exists() else ""
         raise SystemExit(
-            f"modelrail check exited {result.returncode} on the synthetic repository:\n"
-            f"{result.stderr}\n{(root / 'report.json').read_text()[:4000] if (root / 'report.json').exists() else ''}"
+            f"modelrail {' '.join(args)} exited {result.returncode} on the "
+            f"synthetic repository:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
+            f"\n{more}"
         )
+
+
+def run_check(root: Path) -> None:
+    report = root / "report.json"
+    _modelrail(
+        "check", "--root", str(root), "--format", "json", "--output", str(report),
+        detail=report,
+    )  # fmt: skip
 
 
 def run_render(root: Path, *extra: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "modelrail", "render", "--root", str(root), *extra],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(
-            f"modelrail render {' '.join(extra)} exited {result.returncode} on the "
-            f"synthetic repository:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
-        )
+    _modelrail("render", "--root", str(root), *extra)
 
 
 def run_help() -> None:
