@@ -203,7 +203,7 @@ def test_removed_spec_is_pruned(repo: Path) -> None:
     assert not (out / "dev" / "product-recommender").exists()
     after = read_tree(out)
     gone = {p for p in before if p.startswith("dev/product-recommender/")}
-    assert len(gone) == 9
+    assert len(gone) == 12  # 11 resources and the kustomization
     assert after == {p: b for p, b in before.items() if p not in gone}
     assert render(repo, "--check").exit_code == 0
     assert _leftovers(repo) == []
@@ -335,8 +335,9 @@ def test_missing_crd_schemas_is_exit_2(repo: Path, tmp_path: Path) -> None:
     result = render(repo, "--env", "dev", "--crd-schemas", str(empty))
     _clean(result)
     assert result.exit_code == 2, result.output
-    assert "no schema for the custom resource Rollout" in result.stderr
-    assert "argoproj.io/rollout_v1alpha1.json" in result.stderr
+    # the first custom resource of the first model, in file order
+    assert "no schema for the custom resource PrometheusRule" in result.stderr
+    assert "monitoring.coreos.com/prometheusrule_v1.json" in result.stderr
 
 
 def test_no_templates_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -189,7 +189,10 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
             "config": f"{name}-model",
             "account": name,
             "tls": f"{name}-tls",
+            "metrics": f"{name}-metrics",
         },
+        "metrics_selector": {"modelrail.io/metrics": name},
+        "metrics_path": serving["endpoints"].get("metrics", "/metrics"),
         "config": config,
         "container": _container(doc, name, env_name),
         "pod_security": _pod_security(doc),
@@ -198,7 +201,7 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
         "port_name": "grpc" if serving.get("protocol") == "grpc" else "http",
         "autoscaling": _autoscaling(doc),
         "disruption": _disruption(serving),
-        "network": _network(spec.get("security", {})),
+        "network": _network(spec.get("security", {}), env),
         "router": _router(env["spec"]["trafficRouter"], name),
         "host": _host(env["spec"]["trafficRouter"], name),
         "tls": bool(spec.get("security", {}).get("tls", {}).get("enabled", False)),
@@ -462,10 +465,13 @@ def _disruption(serving: Mapping[str, Any]) -> dict[str, Any]:
     return {"maxUnavailable": 1}  # drains take one replica at a time
 
 
-def _network(security: Mapping[str, Any]) -> dict[str, Any] | None:
+def _network(
+    security: Mapping[str, Any], env: Mapping[str, Any]
+) -> dict[str, Any] | None:
     policy = security.get("networkPolicy", {})
     if not policy.get("enabled", False):
         return None
+    monitoring = env["spec"].get("monitoring", {}).get("namespace")
     peers = []
     for item in policy.get("ingress", ()):
         peer: dict[str, Any] = {
@@ -476,7 +482,16 @@ def _network(security: Mapping[str, Any]) -> dict[str, Any] | None:
         if item.get("podLabels"):
             peer["podSelector"] = {"matchLabels": dict(item["podLabels"])}
         peers.append(peer)
-    return {"peers": peers}
+    scrapers = []
+    if monitoring:  # Prometheus scrapes the metrics endpoint from its namespace
+        scrapers.append(
+            {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": monitoring}
+                }
+            }
+        )
+    return {"peers": peers, "scrapers": scrapers}
 
 
 def _router(router: Mapping[str, Any], name: str) -> dict[str, Any]:

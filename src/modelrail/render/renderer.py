@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail.errors import ModelrailError, RepositoryError
 from modelrail.loader import LoadError, load_text
-from modelrail.render import facts
+from modelrail.render import alerts, facts
 from modelrail.render.templating import TemplateFailure, Templates
 
 if TYPE_CHECKING:
@@ -216,6 +216,28 @@ MODEL_KINDS = (
         when="gateway-api",
     ),
     Kind(
+        "service-metrics.yaml.j2",
+        "service-metrics.yaml",
+        "v1",
+        "Service",
+        "metrics",
+        when="metrics",
+    ),
+    Kind(
+        "servicemonitor.yaml.j2",
+        "servicemonitor.yaml",
+        "monitoring.coreos.com/v1",
+        "ServiceMonitor",
+        when="metrics",
+    ),
+    Kind(
+        "prometheusrule.yaml.j2",
+        "prometheusrule.yaml",
+        "monitoring.coreos.com/v1",
+        "PrometheusRule",
+        when="metrics",
+    ),
+    Kind(
         ANALYSIS_TEMPLATE,
         "analysistemplate.yaml",
         "argoproj.io/v1alpha1",
@@ -245,7 +267,12 @@ def plan_model(
     )
     values["steps"] = facts.canary_steps(spec, names["stable"] if analysed else None)
     router = values["router"]["type"]
+    # the monitoring resources need a metrics endpoint to scrape
+    metrics = "metrics" in spec["serving"]["endpoints"]
+    if metrics:
+        values["rule_groups"] = alerts.groups(model.doc.data, env, values["namespace"])
     wanted = {
+        "metrics": metrics,
         "analysis": analysed,
         "always": True,
         "network": values["network"] is not None,

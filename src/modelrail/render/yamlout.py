@@ -49,6 +49,7 @@ _MAX_POSITIONAL = 32
 # The longest implicit ("simple") key YAML parsers accept, in characters from
 # the key's first character to its ':' (libyaml, PyYAML and go-yaml: 1024).
 _MAX_IMPLICIT_KEY = 1000
+_SINGLE = re.compile("[\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
 _PLAIN = re.compile(r"[A-Za-z/][A-Za-z0-9._/-]*")
 # Words YAML 1.1 (PyYAML, go-yaml v2) or 1.2 read as booleans or null.
 _RESERVED = frozenset(
@@ -105,6 +106,11 @@ def string(text: str) -> str:
     # cached: the same names, labels and keys recur in every resource
     if _PLAIN.fullmatch(text) and text.lower() not in _RESERVED:
         return text
+    if '"' in text and _SINGLE.fullmatch(text):
+        # PromQL and the like read better without \" everywhere: single
+        # quotes escape nothing but themselves, so only printable text on one
+        # line goes there (no control character, no line break to fold)
+        return "'" + text.replace("'", "''") + "'"
     return quoted(text)
 
 

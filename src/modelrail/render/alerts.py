@@ -1,0 +1,228 @@
+"""A model's SLOs as Prometheus rules: recording rules, burn-rate, latency,
+drift, accuracy and absent-metric alerts (the rule groups of its PrometheusRule).
+
+Every threshold is computed with exact decimals from the spec's own numbers
+(``100 - 99.9`` is ``0.001`` here, never ``0.0009999999999999432``), and the
+burn-rate windows and factors come from ``modelrail.burnrate``, the table the
+policy MR-SLO-008 judges alerts by.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from modelrail import burnrate
+from modelrail.metrics import CODE, ERROR_CODES, MODEL, Convention
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+RATIO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+RATIO = "model:request_error_ratio:rate{window}"
+_BY = "namespace, model"
+
+
+def number(value: Decimal | float | str) -> str:
+    """A decimal as PromQL reads it: ``0.0144``, ``14.4``, ``10``."""
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    return format(exact.normalize(), "f")
+
+
+def error_budget(availability: float) -> Decimal:
+    """The error ratio an availability objective allows: 99.9 -> 0.001."""
+    return (Decimal(100) - Decimal(str(availability))) / Decimal(100)
+
+
+def groups(
+    spec: Mapping[str, Any], env: Mapping[str, Any], namespace: str
+) -> list[dict[str, Any]]:
+    """The rule groups of one model's PrometheusRule."""
+    name: str = spec["metadata"]["name"]
+    metrics = Convention.of(env)
+    match = f'namespace="{namespace}", {MODEL}="{name}"'
+    recording = [
+        {
+            "record": RATIO.format(window=window),
+            "expr": (
+                f"sum by ({_BY}) (rate({metrics.requests}{{{match}, "
+                f'{CODE}=~"{ERROR_CODES}"}}[{window}])) / '
+                f"sum by ({_BY}) (rate({metrics.requests}{{{match}}}[{window}]))"
+            ),
+        }
+        for window in RATIO_WINDOWS
+    ]
+    alerts = [
+        *_burn_alerts(spec, match),
+        *_latency_alerts(spec, match, metrics),
+        *_quality_alerts(spec, match, metrics),
+        _absent_alert(spec, match, metrics),
+    ]
+    labels = {
+        "team": spec["metadata"]["team"],
+        "environment": env["metadata"]["name"],
+    }
+    annotations = _annotations(spec, env)
+    for alert in alerts:
+        alert["labels"] = {**alert["labels"], **labels}
+        alert["annotations"] = {**alert["annotations"], **annotations}
+    return [
+        {"name": f"modelrail.{name}.recording", "rules": recording},
+        {"name": f"modelrail.{name}.alerts", "rules": alerts},
+    ]
+
+
+def _severity(spec: Mapping[str, Any], wanted: str) -> str:
+    """``page`` only where the spec wants pages; a ticket otherwise."""
+    alerts = spec["spec"].get("monitoring", {}).get("alerts", {})
+    return "page" if wanted == "page" and alerts.get("page", True) else "ticket"
+
+
+def _burn_alerts(spec: Mapping[str, Any], match: str) -> list[dict[str, Any]]:
+    slo = spec["spec"]["slo"]
+    budget = error_budget(slo.get("availability", 99.9))
+    window = slo.get("window", burnrate.DEFAULT_WINDOW)
+    out = []
+    for severity, title in (("page", "Fast"), ("ticket", "Slow")):
+        parts = []
+        for burn in burnrate.WINDOWS:
+            if burn.severity != severity:
+                continue
+            limit = number(burn.rate(window) * budget)
+            long = RATIO.format(window=burn.long)
+            short = RATIO.format(window=burn.short)
+            parts.append(
+                f"({long}{{{match}}} > {limit} and {short}{{{match}}} > {limit})"
+            )
+        out.append(
+            {
+                "alert": f"ModelErrorBudgetBurn{title}",
+                "expr": " or ".join(parts),
+                "labels": {"severity": _severity(spec, severity)},
+                "annotations": {
+                    "summary": f"{{{{ $labels.model }}}} burns its error budget "
+                    f"{'fast' if severity == 'page' else 'steadily'}",
+                    "description": (
+                        "{{ $labels.model }} in {{ $labels.namespace }} answers "
+                        "{{ $value | humanizePercentage }} of requests with a "
+                        f"server error; its objective allows {number(budget * 100)}% "
+                        f"over {window}."
+                    ),
+                },
+            }
+        )
+    return out
+
+
+def _latency_alerts(
+    spec: Mapping[str, Any], match: str, metrics: Convention
+) -> list[dict[str, Any]]:
+    latency = spec["spec"]["slo"].get("latency", {})
+    if "p95" not in latency:
+        return []
+    target = Decimal(str(latency["p95"])) / 1000
+    expr = (
+        f"histogram_quantile(0.95, sum by ({_BY}, le) "
+        f"(rate({metrics.latency}_bucket{{{match}}}[5m]))) > {number(target)}"
+    )
+    return [
+        {
+            "alert": "ModelLatencyHigh",
+            "expr": expr,
+            "for": "10m",
+            "labels": {"severity": _severity(spec, "page")},
+            "annotations": {
+                "summary": "{{ $labels.model }} answers slower than its p95 target",
+                "description": (
+                    "The p95 latency of {{ $labels.model }} is "
+                    "{{ $value | humanizeDuration }}, over its target of "
+                    f"{number(latency['p95'])} ms, for 10 minutes."
+                ),
+            },
+        }
+    ]
+
+
+def _quality_alerts(
+    spec: Mapping[str, Any], match: str, metrics: Convention
+) -> list[dict[str, Any]]:
+    monitoring = spec["spec"].get("monitoring", {})
+    out = []
+    drift = monitoring.get("drift", {})
+    for level, wanted in (("warning", "ticket"), ("critical", "page")):
+        if level in drift:
+            out.append(
+                {
+                    "alert": f"ModelDrift{level.title()}",
+                    "expr": f"max by ({_BY}) ({metrics.drift}{{{match}}}) "
+                    f"> {number(drift[level])}",
+                    "for": "30m",
+                    "labels": {"severity": _severity(spec, wanted)},
+                    "annotations": {
+                        "summary": f"{{{{ $labels.model }}}} input drift over "
+                        f"the {level} threshold",
+                        "description": (
+                            "The drift score of {{ $labels.model }} is {{ $value }}, "
+                            f"over {number(drift[level])} ({level}) for 30 minutes: "
+                            "check the inputs, consider retraining."
+                        ),
+                    },
+                }
+            )
+    accuracy = monitoring.get("accuracy", {})
+    if "floor" in accuracy:
+        metric = accuracy.get("metric", "accuracy")
+        out.append(
+            {
+                "alert": "ModelQualityBelowFloor",
+                "expr": f'min by ({_BY}) ({metrics.quality}{{{match}, metric="{metric}"}}) '
+                f"< {number(accuracy['floor'])}",
+                "for": "1h",
+                "labels": {"severity": _severity(spec, "ticket")},
+                "annotations": {
+                    "summary": f"{{{{ $labels.model }}}} {metric} under its floor",
+                    "description": (
+                        f"The online {metric} of {{{{ $labels.model }}}} is "
+                        f"{{{{ $value }}}}, under the floor of {number(accuracy['floor'])} "
+                        "for an hour."
+                    ),
+                },
+            }
+        )
+    return out
+
+
+def _absent_alert(
+    spec: Mapping[str, Any], match: str, metrics: Convention
+) -> dict[str, Any]:
+    # absent() fires when no series matches at all: an idle server still has
+    # its counters (at zero, see docs/metrics.md), a broken scrape has none
+    return {
+        "alert": "ModelMetricsAbsent",
+        "expr": f"absent({metrics.requests}{{{match}}})",
+        "for": "10m",
+        "labels": {"severity": _severity(spec, "ticket")},
+        "annotations": {
+            "summary": "{{ $labels.model }} exposes no request metrics",
+            "description": (
+                f"No {metrics.requests} series of {spec['metadata']['name']} for 10 "
+                "minutes: the server is down or not scraped, and its SLO alerts "
+                "cannot fire."
+            ),
+        },
+    }
+
+
+def _annotations(spec: Mapping[str, Any], env: Mapping[str, Any]) -> dict[str, str]:
+    inner = spec["spec"]
+    monitoring = inner.get("monitoring", {})
+    runbook = (
+        monitoring.get("runbook")
+        or inner.get("rollback", {}).get("runbook")
+        or f"{env['spec']['argocd']['repoURL'].removesuffix('.git')}"
+        "/blob/main/docs/metrics.md"
+    )
+    out = {"runbook_url": runbook}
+    if monitoring.get("dashboard"):
+        out["dashboard_url"] = monitoring["dashboard"]
+    return out
