@@ -106,7 +106,7 @@ def _run(
             if source.path in results or source.path.is_file():
                 reported.setdefault(source.path, source)
     findings: list[Finding] = [
-        _missing_environment(env)
+        missing_environment(env)
         for env in in_scope
         if not repo.environment_file(env).path.is_file()
     ]
@@ -231,7 +231,7 @@ def load_and_validate(
     return (None if problems else doc), problems
 
 
-def _missing_environment(env: str) -> Finding:
+def missing_environment(env: str) -> Finding:
     display = (Path("environments") / env / ENVIRONMENT_FILE).as_posix()
     return Finding(
         Location(display),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from modelrail import units
 from modelrail.errors import ModelrailError
 from modelrail.findings import RENDER, Finding, Location, Severity
+from modelrail.loader import escape_pointer_token
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -119,7 +120,8 @@ def check_portable(doc: Document) -> None:
         pointer, node = stack.pop()
         if isinstance(node, dict):
             stack.extend(
-                (f"{pointer}/{_escape(k)}", v) for k, v in reversed(node.items())
+                (f"{pointer}/{escape_pointer_token(k)}", v)
+                for k, v in reversed(node.items())
             )
         elif isinstance(node, list):
             stack.extend(
@@ -131,10 +133,6 @@ def check_portable(doc: Document) -> None:
                 "which kustomize and Argo CD refuse or change",
                 doc.locate(pointer),
             )
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from modelrail import consistency
-from modelrail.check import load_and_validate
+from modelrail.check import load_and_validate, missing_environment
 from modelrail.errors import ModelrailError
 from modelrail.findings import Finding, Severity
 from modelrail.repo import Repository, select
@@ -78,15 +78,7 @@ def load(repo: Repository, envs: tuple[str, ...] = ()) -> Inputs:
     for env in folders:
         source = repo.environment_file(env)
         if not source.path.is_file():
-            findings.append(
-                Finding(
-                    _location(source.display),
-                    consistency.MISSING_ENVIRONMENT,
-                    Severity.ERROR,
-                    f"environment folder environments/{env}/ has no environment.yaml",
-                    "add an environment.yaml (see schemas/environment.v1.json)",
-                )
-            )
+            findings.append(missing_environment(env))
             continue
         doc, problems = load_and_validate(source, schemas)
         findings.extend(problems)
@@ -111,9 +103,3 @@ def load(repo: Repository, envs: tuple[str, ...] = ()) -> Inputs:
     for models in inputs.models.values():
         models.sort(key=lambda m: m.name)
     return inputs
-
-
-def _location(display: str) -> Any:
-    from modelrail.findings import Location
-
-    return Location(display)
