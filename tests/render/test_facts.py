@@ -157,7 +157,15 @@ def test_analysis_steps_only_with_a_template_name() -> None:
         {"setWeight": 75},
         {"setWeight": 100},
     ]
-    analysis = {"analysis": {"templates": [{"templateName": "fraud-detector"}]}}
+    analysis = {
+        "analysis": {
+            "templates": [{"templateName": "fraud-detector"}],
+            # the template measures the new pods only: their hash is passed in
+            "args": [
+                {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}
+            ],
+        }
+    }
     assert facts.canary_steps(spec, "fraud-detector") == [
         {"setWeight": 10},
         {"pause": {"duration": "2h"}},

@@ -102,8 +102,24 @@ def _predictive_none(tree: dict[str, bytes], env: str) -> None:
     assert "trafficRouting" not in canary  # replica-count canary
     assert canary["steps"][:2] == [{"setWeight": 25}, {"pause": {}}]
     assert {"pause": {"duration": "10m"}} in canary["steps"]
-    # no AnalysisTemplate is rendered, so no step may reference one
-    assert not any("analysis" in step for step in canary["steps"])
+    # every analysis step runs the model's own template on the new pods
+    analysis = [step["analysis"] for step in canary["steps"] if "analysis" in step]
+    assert len(analysis) == 2
+    for step in analysis:
+        assert step == {
+            "templates": [{"templateName": "fraud-detector"}],
+            "args": [
+                {"name": "canary-hash", "valueFrom": {"podTemplateHashValue": "Latest"}}
+            ],
+        }
+    template = _load(tree, f"{folder}/analysistemplate.yaml")["spec"]
+    assert template["args"] == [{"name": "canary-hash"}]
+    assert [m["name"] for m in template["metrics"]] == ["success-rate", "latency-p95"]
+    for metric in template["metrics"]:
+        assert "{{args.canary-hash}}" in metric["provider"]["prometheus"]["query"]
+        # no traffic is neither success nor failure: inconclusive
+        for condition in ("successCondition", "failureCondition"):
+            assert metric[condition].startswith("len(result) > 0 && ")
     assert not any(rel.startswith(f"{folder}/ingress") for rel in tree)
     assert "replicas" not in rollout["spec"]  # the HPA owns the count
 
@@ -165,7 +181,16 @@ TREE_FACTS: dict[str, Callable[[dict[str, bytes], str], None]] = {
     "recommendation-nginx-tls": _recommendation_nginx,
     "chatbot-gpu-alb": _chatbot_alb,
 }
+
+
+def _no_prometheus(code: int, stderr: str) -> None:
+    assert code == 2, stderr
+    assert "fraud-detector.yaml:62:47:" in stderr  # the first analysis: true
+    assert "spec.monitoring.prometheus" in stderr
+
+
 ERROR_FACTS: dict[str, Callable[[int, str], None]] = {
+    "analysis-without-prometheus": _no_prometheus,
     "istio-missing-crd": _missing_crd("networking.istio.io/virtualservice_v1.json"),
     "gateway-api-missing-crd": _missing_crd(
         "gateway.networking.k8s.io/httproute_v1.json"

@@ -38,6 +38,8 @@ RESERVED_PREFIXES = ("app.kubernetes.io/", "modelrail.io/")
 
 
 UNRENDERABLE = f"{RENDER}-001"
+# The AnalysisTemplate argument a canary step fills with the new pods' hash.
+CANARY_HASH = "canary-hash"
 
 
 class SpecError(ModelrailError):
@@ -171,6 +173,7 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
             "app.kubernetes.io/instance may hold 63: shorten the model's name",
             doc.locate("/metadata/name"),
         )
+    _check_analysis(doc, env)
     config = _config_data(spec, env_name)
     return {
         "name": name,
@@ -209,6 +212,31 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
     }
 
 
+def _check_analysis(doc: Document, env: Mapping[str, Any]) -> None:
+    """A canary step that asks for analysis needs something to measure and a
+    Prometheus to ask: without either the analysis could never conclude."""
+    spec = doc.data["spec"]
+    steps = canary_steps(spec, None, raw=True)
+    first = next((i for i, step in enumerate(steps) if step.get("analysis")), None)
+    if first is None:
+        return
+    where = doc.locate(f"/spec/rollout/steps/{first}/analysis")
+    if "metrics" not in spec["serving"]["endpoints"]:
+        raise SpecError(
+            f"canary step {first + 1} asks for an analysis, and the model exposes "
+            "no metrics to measure it by: set serving.endpoints.metrics (see "
+            "docs/metrics.md), or remove analysis: true",
+            where,
+        )
+    if "monitoring" not in env["spec"]:
+        raise SpecError(
+            f"canary step {first + 1} asks for an analysis, and environment "
+            f"{env['metadata']['name']} names no Prometheus to query: set "
+            "spec.monitoring.prometheus in its environment.yaml",
+            where,
+        )
+
+
 def canary_steps(
     spec: Mapping[str, Any], analysis: str | None, *, raw: bool = False
 ) -> list[Any]:
@@ -228,7 +256,20 @@ def canary_steps(
         elif pause:
             steps.append({"pause": {"duration": go_duration(pause)}})
         if step.get("analysis") and analysis is not None:
-            steps.append({"analysis": {"templates": [{"templateName": analysis}]}})
+            steps.append(
+                {
+                    "analysis": {
+                        "templates": [{"templateName": analysis}],
+                        # the new pods' hash: the template measures them only
+                        "args": [
+                            {
+                                "name": CANARY_HASH,
+                                "valueFrom": {"podTemplateHashValue": "Latest"},
+                            }
+                        ],
+                    }
+                }
+            )
     return steps
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail.errors import ModelrailError, RepositoryError
 from modelrail.loader import LoadError, load_text
-from modelrail.render import alerts, facts
+from modelrail.render import alerts, analysis, facts
 from modelrail.render.templating import TemplateFailure, Templates
 
 if TYPE_CHECKING:
@@ -260,17 +260,22 @@ def plan_model(
         )
     values = facts.model_facts(model.doc, env, model.source)
     names = values["names"]
-    # an AnalysisTemplate is rendered, and canary steps refer to it, only
-    # where the templates make one and a step asks for analysis
-    analysed = templates.exists(ANALYSIS_TEMPLATE) and any(
-        step.get("analysis") for step in facts.canary_steps(spec, None, raw=True)
-    )
-    values["steps"] = facts.canary_steps(spec, names["stable"] if analysed else None)
-    router = values["router"]["type"]
     # the monitoring resources need a metrics endpoint to scrape
     metrics = "metrics" in spec["serving"]["endpoints"]
     if metrics:
         values["rule_groups"] = alerts.groups(model.doc.data, env, values["namespace"])
+    # an AnalysisTemplate is rendered, and canary steps refer to it, only
+    # where the templates make one and a step asks for analysis (model_facts
+    # made sure there are metrics and a Prometheus)
+    analysed = templates.exists(ANALYSIS_TEMPLATE) and any(
+        step.get("analysis") for step in facts.canary_steps(spec, None, raw=True)
+    )
+    if analysed:
+        values["analysis"] = analysis.template_spec(
+            model.doc.data, env, values["namespace"]
+        )
+    values["steps"] = facts.canary_steps(spec, names["stable"] if analysed else None)
+    router = values["router"]["type"]
     wanted = {
         "metrics": metrics,
         "analysis": analysed,
