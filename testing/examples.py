@@ -12,6 +12,10 @@ line above, at the expected column::
         image: registry.example.com/ml/fraud-detector:3.2.0
         #      ^ MR-SEC-004
 
+A rule about changes (``check --base``) reads the base in the top-level key
+``~base``: a merge patch on the same bundled spec, giving the spec as it was
+on the base branch.
+
 The same rules run the ``Fails::``/``Passes::`` snippets of the docstrings.
 """
 
@@ -25,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail import profiles
 from modelrail.engine import Policy, Registry, load_policies
+from modelrail.history import StaticHistory
 from modelrail.loader import Document, load_file, load_text
 from modelrail.policy import Context, Environment, Hit, Spec
 from modelrail.schema import SchemaSet
@@ -40,6 +45,7 @@ BASES = {
     "recommendation": "product-recommender",
     "chatbot": "support-assistant",
 }
+BASE_KEY = "~base"
 _CARET = re.compile(r"^\s*#\s*(\^+)\s*(MR-[A-Z]+-[0-9]{3})?\s*$")
 
 
@@ -96,7 +102,8 @@ def expected(text: str) -> list[tuple[int, int]]:
 def run(policy: Policy, text: str, name: str) -> list[Located]:
     """The hits of ``policy`` on the example, located in the example."""
     doc = load_text(text, name)
-    patch = doc.data
+    patch = dict(doc.data)
+    base_patch = patch.pop(BASE_KEY, None)
     env_name = patch.get("metadata", {}).get("environment", "prod")
     spec_type = patch.get("spec", {}).get("type", "predictive")
     base = load_file(ROOT / "environments" / env_name / f"{BASES[spec_type]}.yaml")
@@ -108,7 +115,13 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
     env_doc = load_file(ROOT / "environments" / env_name / "environment.yaml")
     env = Environment(env_doc.data)
     setting = _config().settings(env.profile)[policy.id]
-    ctx = Context(TODAY, {env_name: env}, setting.options)
+    history = None
+    if base_patch is not None:
+        before = merge_patch(base.data, base_patch)
+        history = StaticHistory(
+            "main", {(env_name, merged["metadata"]["name"]): before}
+        )
+    ctx = Context(TODAY, {env_name: env}, setting.options, history)
     if not policy.applies_to(spec_type):
         return []
     hits = list(policy.check(Spec(merged), env, ctx))

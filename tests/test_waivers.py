@@ -78,7 +78,7 @@ def test_valid_waiver_keeps_the_finding_visible_but_passes(repo: Path) -> None:
         "'registry.example.com/ml/fraud-detector:3.2.0' is not pinned by digest "
         f"(waived by {WAIVERS}:{entry}:3 (SEC-812, until 2026-12-31))"
     ) in result.output
-    assert result.output.endswith("checked 5 files in 1 environment: 1 waived\n")
+    assert result.output.endswith("checked 6 files in 1 environment: 1 waived\n")
 
 
 def test_no_waivers_shows_everything_at_full_severity(repo: Path) -> None:

@@ -5,7 +5,8 @@ Rollouts splits traffic by replica count: a 10 % step needs one canary pod
 next to nine stable ones. With fewer replicas the smallest weight cannot be
 expressed and the canary gets far more traffic than planned (one pod of
 two is 50 %). ``minReplicas`` must be at least ``ceil(100 / w)`` for the
-smallest step weight ``w`` below 100.
+smallest step weight ``w`` below 100. A KServe model is exempt: Knative
+splits its traffic between revisions by weight, whatever the replicas.
 
 Fails::
 
@@ -57,6 +58,8 @@ REMEDIATION = (
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
     if spec.rollout["strategy"] != "canary" or env.traffic_router != "none":
+        return
+    if spec.serving["runtime"] == "kserve":  # Knative routes by weight
         return
     weights = [step["weight"] for step in spec.steps if step["weight"] < 100]
     if not weights:

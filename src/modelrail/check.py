@@ -13,6 +13,7 @@ from pathlib import Path
 from modelrail import consistency, profiles
 from modelrail.engine import Active, Crash, Registry, evaluate, load_policies
 from modelrail.findings import CONFIG, LOAD, Finding, Location, Severity
+from modelrail.history import History  # noqa: TC001 (a dataclass field)
 from modelrail.loader import Document, LoadError, load_file, paused_gc
 from modelrail.policy import TIERS, Context, Environment
 from modelrail.render.facts import environment_problems as render_environment_problems
@@ -66,6 +67,8 @@ class Options:
 
     today: datetime.date = field(default_factory=datetime.date.today)
     waivers: bool = True
+    # the base of the change (``--base``): policies that judge a change read it
+    history: History | None = None
 
 
 def run(
@@ -194,7 +197,11 @@ def _activate(
     name = env.profile if config.exists(env.profile) else env.tier
     settings = config.settings(name)
     return [
-        Active(policy, setting.severity, Context(options.today, views, setting.options))
+        Active(
+            policy,
+            setting.severity,
+            Context(options.today, views, setting.options, options.history),
+        )
         for policy in config.registry
         if (setting := settings[policy.id]).severity is not None
     ]

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from modelrail.findings import Severity
+    from modelrail.history import History
 
 __all__ = ["TIERS", "TYPES", "Context", "Environment", "Hit", "Spec", "must_be_true"]
 
@@ -154,6 +155,20 @@ class Context:
     today: datetime.date
     environments: Mapping[str, Environment] = field(default_factory=dict)
     options: object = None
+    # the repository at the base of the change (``check --base``), else None
+    history: History | None = None
+
+    def base_spec(self, spec: Spec) -> Spec | None:
+        """The same spec at the base of the change: None without ``--base``,
+        or when the spec is new there."""
+        if self.history is None:
+            return None
+        env = str(spec.metadata.get("environment", ""))
+        data = self.history.spec_at_base(env, spec.name)
+        if not isinstance(data, Mapping):
+            return None
+        parts = (data.get("metadata"), data.get("spec"))
+        return Spec(data) if all(isinstance(p, Mapping) for p in parts) else None
 
     def options_as(self, cls: type[T]) -> T:
         """The policy's ``Options`` (the defaults when no profile sets any)."""

@@ -23,7 +23,7 @@ def check(repo: Path, *args: str) -> Result:
 def test_bundled_environments_are_clean(root: Path) -> None:
     result = check(root)
     assert result.exit_code == 0, result.output
-    assert result.output == "checked 20 files in 4 environments: no problems\n"
+    assert result.output == "checked 24 files in 4 environments: no problems\n"
 
 
 # Each case: how to break the prod spec, then the rule, the line (found by a
@@ -129,7 +129,7 @@ def test_one_clear_line_per_problem(
     ]
     assert message in findings[0]
     assert "(fix: " in findings[0]
-    assert summary == "checked 20 files in 4 environments: 1 error"
+    assert summary == "checked 24 files in 4 environments: 1 error"
 
 
 def test_json_format_matches_its_schema(repo: Path, root: Path) -> None:
@@ -144,7 +144,7 @@ def test_json_format_matches_its_schema(repo: Path, root: Path) -> None:
     jsonschema.Draft202012Validator(schema).validate(report)
     assert report["summary"].pop("policies") >= 40
     assert report["summary"] == {
-        "files": 20, "environments": ["dev", "prod", "staging", "test"],
+        "files": 24, "environments": ["dev", "prod", "staging", "test"],
         "errors": 2, "warnings": 0, "infos": 0, "waived": 0, "exitCode": 1,
     }  # fmt: skip
     first = report["findings"][0]
@@ -204,12 +204,12 @@ def test_paths_and_env_select_files(repo: Path) -> None:
     _misspelt_key(repo / SPEC)
     only_staging = check(repo, "--env", "staging")
     assert only_staging.exit_code == 0
-    assert only_staging.output == "checked 5 files in 1 environment: no problems\n"
+    assert only_staging.output == "checked 6 files in 1 environment: no problems\n"
     one_file = check(repo, str(repo / SPEC))
     assert one_file.exit_code == 1
     assert "checked 1 file in 1 environment: 1 error" in one_file.output
     folder = check(repo, str(repo / "environments" / "dev"))
-    assert folder.output == "checked 5 files in 1 environment: no problems\n"
+    assert folder.output == "checked 6 files in 1 environment: no problems\n"
 
 
 def test_root_is_found_from_the_current_folder(
@@ -218,7 +218,7 @@ def test_root_is_found_from_the_current_folder(
     monkeypatch.chdir(repo / "environments" / "prod")
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 0, result.output
-    assert "checked 20 files" in result.output
+    assert "checked 24 files" in result.output
 
 
 @pytest.mark.parametrize(
@@ -281,9 +281,9 @@ def test_output_file_is_written_whole(repo: Path) -> None:
     target = repo / "out" / "report.json"
     result = check(repo, "-f", "json", "-o", str(target))
     assert result.exit_code == 0
-    assert json.loads(target.read_text())["summary"]["files"] == 20
+    assert json.loads(target.read_text())["summary"]["files"] == 24
     assert sorted(p.name for p in target.parent.iterdir()) == ["report.json"]
-    assert "checked 20 files" in result.output  # the summary still reaches the terminal
+    assert "checked 24 files" in result.output  # the summary still reaches the terminal
 
 
 def test_no_colour_when_not_a_terminal(repo: Path) -> None:

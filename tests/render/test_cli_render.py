@@ -336,8 +336,8 @@ def test_missing_crd_schemas_is_exit_2(repo: Path, tmp_path: Path) -> None:
     _clean(result)
     assert result.exit_code == 2, result.output
     # the first custom resource of the first model, in file order
-    assert "no schema for the custom resource AnalysisTemplate" in result.stderr
-    assert "argoproj.io/analysistemplate_v1alpha1.json" in result.stderr
+    assert "no schema for the custom resource InferenceService" in result.stderr
+    assert "serving.kserve.io/inferenceservice_v1beta1.json" in result.stderr
 
 
 def test_no_templates_folder_is_a_clear_error(tmp_path: Path) -> None:

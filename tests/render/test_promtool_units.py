@@ -165,7 +165,7 @@ def _promtool_test(files: list[Path], folder: Path) -> subprocess.CompletedProce
 @pytest.mark.tool
 @pytest.mark.slow
 def test_burn_rate_alerts_fire_as_the_workbook_says(tmp_path: Path) -> None:
-    assert len(RULES) == 12
+    assert len(RULES) == 16
     files = [
         _test_file(rule, _rules_without_annotations(rule, tmp_path), tmp_path)
         for rule in RULES

@@ -165,8 +165,9 @@ def test_analysis_steps_refer_to_a_rendered_template(tmp_path: Path) -> None:
 
 
 def test_the_rollout_is_the_last_sync_wave(tmp_path: Path) -> None:
-    # Argo CD waits for a wave to be healthy before the next: a Rollout is
-    # Progressing for a whole canary, so nothing may come after it
+    # Argo CD waits for a wave to be healthy before the next: a Rollout (or an
+    # InferenceService) is Progressing for a whole canary, so nothing may come
+    # after it
     root = make_repo(tmp_path / "repo")
     assert render_repo(root, tmp_path / "out").returncode == 0
     import yaml
@@ -181,6 +182,7 @@ def test_the_rollout_is_the_last_sync_wave(tmp_path: Path) -> None:
                 waves[data["kind"]] = int(
                     data["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
                 )
-        assert max(waves.values()) == waves["Rollout"], waves
-        assert list(waves.values()).count(waves["Rollout"]) == 1, waves
-        assert waves["ConfigMap"] < waves["Rollout"]
+        workload = "Rollout" if "Rollout" in waves else "InferenceService"
+        assert max(waves.values()) == waves[workload], waves
+        assert list(waves.values()).count(waves[workload]) == 1, waves
+        assert waves["ConfigMap"] < waves[workload]

@@ -126,7 +126,12 @@ def test_what_check_accepts_renders_to_valid_manifests(
     finally:
         path.write_bytes(original)
     store = copy.store(version)
-    assert f"{env_name}/{data['metadata']['name']}/rollout.yaml" in output.files
+    workload = (
+        "rollout"
+        if data["spec"]["serving"]["runtime"] == "container"
+        else ("inferenceservice")
+    )
+    assert f"{env_name}/{data['metadata']['name']}/{workload}.yaml" in output.files
     resources = 0
     for name, body in sorted(output.files.items()):
         if name == MARKER:

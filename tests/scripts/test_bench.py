@@ -45,7 +45,8 @@ def test_synthetic_repository_is_clean_and_realistic(tmp_path: Path) -> None:
     assert report.files == len(files)
     names = {p.stem for p in files}
     assert {
-        "fraud-detector-0000",
-        "product-recommender-0001",
-        "support-assistant-0005",
+        "churn-predictor-0000",
+        "fraud-detector-0001",
+        "product-recommender-0002",
+        "support-assistant-0003",
     } <= names

@@ -44,6 +44,12 @@ def _date(
     help="The date waivers are judged against (default: today, UTC).",
 )
 @click.option(
+    "--base",
+    metavar="REF",
+    help="The git ref the change is judged against (a pull request's base): "
+    "policies about changes (canary steps, promotions) read the specs there.",
+)
+@click.option(
     "--no-waivers",
     is_flag=True,
     help="Apply no waiver: every finding at full severity (for audits).",
@@ -57,6 +63,7 @@ def check_cmd(
     output: Path | None,
     root: Path | None,
     today: datetime.date,
+    base: str | None,
     no_waivers: bool,
 ) -> None:
     """Check specs, environments and waivers: schemas, then the policies.
@@ -72,7 +79,17 @@ def check_cmd(
     from modelrail.writer import write_atomic
 
     repo = repository(root)
-    report = run(repo, paths, envs, Options(today=today, waivers=not no_waivers))
+    history = None
+    if base is not None:
+        from modelrail.history import GitHistory
+
+        history = GitHistory(repo.root, base)
+    try:
+        options = Options(today=today, waivers=not no_waivers, history=history)
+        report = run(repo, paths, envs, options)
+    finally:
+        if history is not None:
+            history.close()
     color = output is None and fmt == "text" and sys.stdout.isatty()
     text = REPORTERS[fmt](report, RunInfo(__version__, color=color))
     if output is not None:

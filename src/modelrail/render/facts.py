@@ -76,13 +76,11 @@ def problems(doc: Document, env: Mapping[str, Any]) -> list[Finding]:
     ``check`` (rule MR-RENDER-001, an error in every tier): what check accepts,
     render renders."""
     try:
-        if doc.data["spec"]["serving"]["runtime"] != "container":
-            raise SpecError(
-                f"serving.runtime {doc.data['spec']['serving']['runtime']!r} is not "
-                "rendered yet: only 'container' is",
-                doc.locate("/spec/serving/runtime"),
-            )
-        model_facts(doc, env, doc.path)
+        values = model_facts(doc, env, doc.path)
+        if doc.data["spec"]["serving"]["runtime"] == "kserve":
+            from modelrail.render import kserve
+
+            kserve.values(doc, values, strict=False)  # the step: MR-ROLL-011
     except SpecError as exc:
         return [
             Finding(
@@ -174,6 +172,12 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
             doc.locate("/metadata/name"),
         )
     _check_analysis(doc, env)
+    if serving["runtime"] == "container" and "currentStep" in spec["rollout"]:
+        raise SpecError(
+            "rollout.currentStep is for serving.runtime kserve: Argo Rollouts "
+            "walks the canary steps itself; remove it",
+            doc.locate("/spec/rollout/currentStep", key=True),
+        )
     config = _config_data(spec, env_name)
     return {
         "name": name,
@@ -214,8 +218,11 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
 
 def _check_analysis(doc: Document, env: Mapping[str, Any]) -> None:
     """A canary step that asks for analysis needs something to measure and a
-    Prometheus to ask: without either the analysis could never conclude."""
+    Prometheus to ask: without either the analysis could never conclude.
+    (A KServe model's steps are pull requests, gated by evidence instead.)"""
     spec = doc.data["spec"]
+    if spec["serving"]["runtime"] != "container":
+        return
     steps = canary_steps(spec, None, raw=True)
     first = next((i for i, step in enumerate(steps) if step.get("analysis")), None)
     if first is None:
@@ -530,7 +537,8 @@ def _network(
                 }
             }
         )
-    return {"peers": peers, "scrapers": scrapers}
+    # ports: those the peers may reach (None: the model server's own)
+    return {"peers": peers, "scrapers": scrapers, "ports": None}
 
 
 def _router(router: Mapping[str, Any], name: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail.errors import ModelrailError, RepositoryError
 from modelrail.loader import LoadError, load_text
-from modelrail.render import alerts, analysis, facts
+from modelrail.render import alerts, analysis, facts, kserve
 from modelrail.render.templating import TemplateFailure, Templates
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ class Kind:
     api_version: str
     kind: str
     name: str = "stable"
-    when: str = "always"  # always | network | ingress | istio | gateway-api
+    when: str = "always"  # a key of plan_model's "wanted"
 
 
 MODEL_KINDS = (
@@ -182,10 +182,31 @@ MODEL_KINDS = (
         "account",
     ),
     Kind("configmap.yaml.j2", "configmap.yaml", "v1", "ConfigMap", "config"),
-    Kind("service.yaml.j2", "service.yaml", "v1", "Service"),
-    Kind("service.yaml.j2", "service-canary.yaml", "v1", "Service", "canary"),
-    Kind("rollout.yaml.j2", "rollout.yaml", "argoproj.io/v1alpha1", "Rollout"),
-    Kind("hpa.yaml.j2", "hpa.yaml", "autoscaling/v2", "HorizontalPodAutoscaler"),
+    Kind("service.yaml.j2", "service.yaml", "v1", "Service", when="rollout"),
+    Kind(
+        "service.yaml.j2", "service-canary.yaml", "v1", "Service", "canary", "rollout"
+    ),
+    Kind(
+        "rollout.yaml.j2",
+        "rollout.yaml",
+        "argoproj.io/v1alpha1",
+        "Rollout",
+        when="rollout",
+    ),
+    Kind(
+        "hpa.yaml.j2",
+        "hpa.yaml",
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        when="rollout",
+    ),
+    Kind(
+        "inferenceservice.yaml.j2",
+        "inferenceservice.yaml",
+        "serving.kserve.io/v1beta1",
+        "InferenceService",
+        when="kserve",
+    ),
     Kind("pdb.yaml.j2", "pdb.yaml", "policy/v1", "PodDisruptionBudget"),
     Kind(
         "networkpolicy.yaml.j2",
@@ -252,14 +273,11 @@ def plan_model(
 ) -> list[Planned]:
     """The files of one model's folder, in file-name order."""
     spec = model.doc.data["spec"]
-    runtime = spec["serving"]["runtime"]
-    if runtime != "container":
-        raise facts.SpecError(
-            f"serving.runtime {runtime!r} is not rendered yet: only 'container' is",
-            model.doc.locate("/spec/serving/runtime"),
-        )
     values = facts.model_facts(model.doc, env, model.source)
     names = values["names"]
+    rollout = spec["serving"]["runtime"] == "container"
+    if not rollout:  # KServe: an InferenceService instead of Rollout and Services
+        values.update(kserve.values(model.doc, values))
     # the monitoring resources need a metrics endpoint to scrape
     metrics = "metrics" in spec["serving"]["endpoints"]
     if metrics:
@@ -267,8 +285,12 @@ def plan_model(
     # an AnalysisTemplate is rendered, and canary steps refer to it, only
     # where the templates make one and a step asks for analysis (model_facts
     # made sure there are metrics and a Prometheus)
-    analysed = templates.exists(ANALYSIS_TEMPLATE) and any(
-        step.get("analysis") for step in facts.canary_steps(spec, None, raw=True)
+    analysed = (
+        rollout
+        and templates.exists(ANALYSIS_TEMPLATE)
+        and any(
+            step.get("analysis") for step in facts.canary_steps(spec, None, raw=True)
+        )
     )
     if analysed:
         values["analysis"] = analysis.template_spec(
@@ -280,10 +302,13 @@ def plan_model(
         "metrics": metrics,
         "analysis": analysed,
         "always": True,
+        "rollout": rollout,
+        "kserve": not rollout,
         "network": values["network"] is not None,
-        "ingress": router in ("nginx", "alb"),
-        "istio": router == "istio",
-        "gateway-api": router == "gateway-api",
+        # KServe routes through Knative: the router's resources are Argo's
+        "ingress": rollout and router in ("nginx", "alb"),
+        "istio": rollout and router == "istio",
+        "gateway-api": rollout and router == "gateway-api",
     }
     planned = [
         Planned(

@@ -1,0 +1,149 @@
+"""Read-only git context for policies: the repository as it was at a base ref.
+
+``check --base REF`` gives the policies a :class:`GitHistory`: a policy that
+judges a change (a KServe canary advances one step per pull request, a
+version enters production only after its soak) asks what the same spec said
+at the base. Reads go through one ``git cat-file --batch`` process, so
+asking for a thousand specs costs one process, not a thousand.
+
+Nothing here writes to the repository or runs a command that could (no
+checkout, no fetch); a ref that does not resolve is bad input (exit 2).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any, Protocol, Self
+
+from modelrail.errors import RepositoryError
+from modelrail.loader import LoadError, load_text
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+
+class History(Protocol):
+    """What a policy may ask about the base of a change."""
+
+    @property
+    def base(self) -> str:
+        """The base ref as given (for messages)."""
+        ...
+
+    def spec_at_base(self, environment: str, name: str) -> Mapping[str, Any] | None:
+        """The data of ``environments/<environment>/<name>.yaml`` at the base;
+        None when the file did not exist there (or was not a mapping)."""
+        ...
+
+
+@dataclass
+class StaticHistory:
+    """A history given in full (policy examples and unit tests)."""
+
+    base: str = "base"
+    specs: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+
+    def spec_at_base(self, environment: str, name: str) -> Mapping[str, Any] | None:
+        return self.specs.get((environment, name))
+
+
+class GitHistory:
+    """The repository at ``ref``, read through ``git cat-file --batch``."""
+
+    def __init__(self, root: Path, ref: str) -> None:
+        self.root = root
+        self.base = ref
+        self.commit = _git(
+            root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"
+        )
+        if self.commit is None:
+            raise RepositoryError(
+                f"--base {ref!r} is not a commit of the repository at {root}: "
+                "name a branch, tag or commit that exists locally (in CI, fetch "
+                "the base branch, or check out with full history)"
+            )
+        self.prefix = _git(root, "rev-parse", "--show-prefix") or ""
+        self._batch: subprocess.Popen[bytes] | None = None
+        self._cache: dict[str, Mapping[str, Any] | None] = {}
+
+    def spec_at_base(self, environment: str, name: str) -> Mapping[str, Any] | None:
+        path = f"{self.prefix}environments/{environment}/{name}.yaml"
+        if path not in self._cache:
+            self._cache[path] = self._load(path)
+        return self._cache[path]
+
+    def read(self, path: str) -> bytes | None:
+        """The bytes of ``path`` (relative to the git top level) at the base."""
+        batch = self._process()
+        assert batch.stdin is not None
+        assert batch.stdout is not None
+        batch.stdin.write(f"{self.commit}:{path}\n".encode())
+        batch.stdin.flush()
+        header = batch.stdout.readline().decode("utf-8", "replace").split()
+        if len(header) != 3 or header[1] != "blob":
+            return None  # "<object> missing", or a tree
+        body = _read_exactly(batch.stdout, int(header[2]) + 1)
+        return body[:-1]
+
+    def close(self) -> None:
+        if self._batch is not None:
+            assert self._batch.stdin is not None
+            self._batch.stdin.close()
+            self._batch.wait()
+            self._batch = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _process(self) -> subprocess.Popen[bytes]:
+        if self._batch is None:
+            self._batch = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.root,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        return self._batch
+
+    def _load(self, path: str) -> Mapping[str, Any] | None:
+        raw = self.read(path)
+        if raw is None:
+            return None
+        try:
+            data = load_text(raw.decode("utf-8"), f"{self.base}:{path}").data
+        except (LoadError, UnicodeDecodeError):
+            return None  # the base was broken: judge the change as new
+        return data if isinstance(data, dict) else None
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = stream.read(left)
+        if not chunk:
+            raise RepositoryError("git cat-file ended early")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=False
+        )
+    except OSError as exc:
+        raise RepositoryError(f"cannot run git: {exc}") from None
+    if done.returncode != 0:
+        if "not a git repository" in done.stderr:
+            raise RepositoryError(
+                f"{root} is not in a git repository: --base needs one"
+            )
+        return None
+    return done.stdout.strip()
