@@ -167,6 +167,50 @@ def _chatbot_alb(tree: dict[str, bytes], env: str) -> None:
     assert ingress["ingressClassName"] == "alb"
 
 
+def _kserve(tree: dict[str, bytes], env: str) -> None:
+    folder = f"{env}/churn-predictor"
+    files = {rel.rpartition("/")[2] for rel in tree if rel.startswith(f"{folder}/")}
+    # an InferenceService instead of the Rollout, its Services, HPA and route
+    assert "inferenceservice.yaml" in files
+    assert not files & {
+        "rollout.yaml",
+        "service.yaml",
+        "service-canary.yaml",
+        "hpa.yaml",
+        "analysistemplate.yaml",
+        "virtualservice.yaml",
+        "ingress.yaml",
+    }
+    service = _load(tree, f"{folder}/inferenceservice.yaml")
+    annotations = service["metadata"]["annotations"]
+    assert annotations["serving.kserve.io/deploymentMode"] == "Serverless"
+    predictor = service["spec"]["predictor"]
+    assert predictor["canaryTrafficPercent"] == 25  # currentStep 2: the 25 % step
+    assert (predictor["minReplicas"], predictor["maxReplicas"]) == (2, 8)
+    assert (predictor["scaleMetric"], predictor["scaleTarget"]) == ("rps", 250)
+    model = predictor["model"]
+    assert model["modelFormat"] == {"name": "xgboost"}
+    assert (
+        model["storageUri"] == "s3://ml-models-example/churn-predictor/1.5.0/model.bst"
+    )
+    assert model["ports"] == [
+        {"name": "http1", "containerPort": 8080, "protocol": "TCP"}
+    ]
+    assert "port" not in model["readinessProbe"]["httpGet"]  # Knative's port
+    assert "startupProbe" not in model
+    policy = _load(tree, f"{folder}/networkpolicy.yaml")["spec"]["ingress"][0]
+    assert [p["port"] for p in policy["ports"]] == [8012, 8013]  # queue-proxy
+    namespaces = [
+        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        for peer in policy["from"]
+    ]
+    assert "knative-serving" in namespaces
+    project = _load(tree, f"{env}/_argocd/appproject.yaml")["spec"]
+    assert {"group": "serving.kserve.io", "kind": "InferenceService"} in project[
+        "namespaceResourceWhitelist"
+    ]
+
+
 def _missing_crd(schema_file: str) -> Callable[[int, str], None]:
     def check(code: int, stderr: str) -> None:
         assert code == 2, stderr
@@ -180,6 +224,7 @@ TREE_FACTS: dict[str, Callable[[dict[str, bytes], str], None]] = {
     "predictive-none-manual-pause": _predictive_none,
     "recommendation-nginx-tls": _recommendation_nginx,
     "chatbot-gpu-alb": _chatbot_alb,
+    "kserve-canary-step": _kserve,
 }
 
 

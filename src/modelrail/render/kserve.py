@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from modelrail import units
 from modelrail.render.facts import SpecError, go_duration
 
 if TYPE_CHECKING:
@@ -174,14 +173,9 @@ def _annotations(doc: Document) -> dict[str, str]:
     autoscaling = doc.data["spec"]["serving"]["autoscaling"]
     out = {}
     if "scaleDownStabilization" in autoscaling:
-        delay = autoscaling["scaleDownStabilization"]
-        if units.seconds(delay) > 3600:
-            raise SpecError(
-                "scaleDownStabilization is longer than the 1h Knative allows "
-                "(autoscaling.knative.dev/scale-down-delay <= 1h)",
-                doc.locate("/spec/serving/autoscaling/scaleDownStabilization"),
-            )
-        out["autoscaling.knative.dev/scale-down-delay"] = go_duration(delay)
+        # at most 1h, as for the HorizontalPodAutoscaler (model_facts checks)
+        delay = go_duration(autoscaling["scaleDownStabilization"])
+        out["autoscaling.knative.dev/scale-down-delay"] = delay
     return out
 
 
