@@ -69,16 +69,26 @@ def phase(result: Any, success: str | None, failure: str | None) -> Phase:
 
 def evaluate(condition: str, result: Any) -> Any:
     """The value of ``condition`` with ``result`` bound."""
-    parser = _Parser(_tokens(condition), result)
-    value = parser.expression(0)
-    if parser.peek() is not None:
-        raise ConditionError(f"unexpected {parser.peek()!r} in {condition!r}")
-    return value
+    return _run(condition, result, dry=False)
 
 
 def check(condition: str) -> None:
-    """Raise :class:`ConditionError` when ``condition`` cannot be read."""
-    _Parser(_tokens(condition), None, dry=True).whole(condition)
+    """Raise :class:`ConditionError` when ``condition`` cannot be read (as
+    expr's compiler would: syntax, unknown names, argument counts)."""
+    _run(condition, None, dry=True)
+
+
+def _run(condition: str, result: Any, *, dry: bool) -> Any:
+    try:
+        parser = _Parser(_tokens(condition), result, dry=dry)
+        value = parser.expression(0)
+        if parser.peek() is not None:
+            raise ConditionError(f"unexpected {parser.peek()!r} in {condition!r}")
+    except ConditionError:
+        raise
+    except (ArithmeticError, ValueError, RecursionError) as exc:
+        raise ConditionError(f"{condition!r}: {exc}") from None
+    return value
 
 
 def _truth(value: Any) -> bool:
@@ -105,9 +115,18 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def _function(name: str, args: list[Any]) -> Any:
+_FUNCTIONS = frozenset({"len", "isNaN", "isInf", "asFloat", "asInt"})
+
+
+def _signature(name: str, args: list[Any]) -> None:
+    if name not in _FUNCTIONS:
+        raise ConditionError(f"unknown function {name}()")
     if len(args) != 1:
-        raise ConditionError(f"{name}() takes one argument")
+        raise ConditionError(f"{name}() takes one argument, not {len(args)}")
+
+
+def _function(name: str, args: list[Any]) -> Any:
+    _signature(name, args)
     (arg,) = args
     if name == "len":
         if not isinstance(arg, (list, str, dict)):
@@ -117,13 +136,13 @@ def _function(name: str, args: list[Any]) -> Any:
         return math.isnan(_number(arg))
     if name == "isInf":
         return math.isinf(_number(arg))
-    if name in ("asFloat", "asInt"):
-        try:
-            value = float(arg)
-        except (TypeError, ValueError) as exc:
-            raise ConditionError(f"{name}({arg!r})") from exc
+    if isinstance(arg, bool):
+        raise ConditionError(f"{name}() of a bool")
+    try:
+        value = float(arg)
         return value if name == "asFloat" else int(value)
-    raise ConditionError(f"unknown function {name}()")
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ConditionError(f"{name}({arg!r})") from exc
 
 
 class _Parser:
@@ -175,7 +194,8 @@ class _Parser:
                 return None
             if token in ("!", "not"):
                 return not _truth(operand)
-            return -_number(operand) if token == "-" else _number(operand)
+            _number(operand)
+            return -operand if token == "-" else operand
         return self.postfix(self.primary())
 
     def primary(self) -> Any:
@@ -197,7 +217,10 @@ class _Parser:
                 self.take()
                 args.append(self.expression(0))
             self.take(")")
-            return None if self.dry else _function(token, args)
+            if self.dry:
+                _signature(token, args)
+                return None
+            return _function(token, args)
         raise ConditionError(f"unexpected {token!r}")
 
     def postfix(self, value: Any) -> Any:
@@ -218,12 +241,29 @@ class _Parser:
 
     def binary(self, op: str, left: Any, right: Any) -> Any:
         if op in ("==", "!="):
-            return (left == right) == (op == "==")
+            # expr: a bool never equals a number; numbers compare by value
+            same = isinstance(left, bool) == isinstance(right, bool) and left == right
+            return same == (op == "==")
         a, b = _number(left), _number(right)
-        if op in ("<", ">", "<=", ">="):
-            return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
-        if op in ("/", "%") and b == 0:
-            if op == "%":
+        if op == "<":
+            return a < b
+        if op == ">":
+            return a > b
+        if op == "<=":
+            return a <= b
+        if op == ">=":
+            return a >= b
+        integers = isinstance(left, int) and isinstance(right, int)
+        if op == "%":  # integers only, with the sign of the dividend (Go)
+            if not integers:
+                raise ConditionError("% needs integers")
+            if right == 0:
                 raise ConditionError("integer divide by zero")
-            return math.copysign(math.inf, a) if a else math.nan
-        return {"+": a + b, "-": a - b, "*": a * b, "/": a / b, "%": a % b}[op]
+            return int(math.fmod(left, right))
+        if op == "/":  # always a float, as in expr
+            if b == 0:
+                return math.copysign(math.inf, a) if a else math.nan
+            return a / b
+        # + - * keep integers integers (so an index stays one)
+        x, y = (left, right) if integers else (a, b)
+        return x + y if op == "+" else x - y if op == "-" else x * y
