@@ -64,7 +64,7 @@ class GitHistory:
                 "name a branch, tag or commit that exists locally (in CI, fetch "
                 "the base branch, or check out with full history)"
             )
-        self.prefix = _git(root, "rev-parse", "--show-prefix") or ""
+        self.prefix = _git(root, "rev-parse", "--show-prefix", strip=False) or ""
         self._batch: subprocess.Popen[bytes] | None = None
         self._cache: dict[str, Mapping[str, Any] | None] = {}
 
@@ -82,17 +82,21 @@ class GitHistory:
         batch.stdin.write(f"{self.commit}:{path}\n".encode())
         batch.stdin.flush()
         header = batch.stdout.readline().decode("utf-8", "replace").split()
-        if len(header) != 3 or header[1] != "blob":
-            return None  # "<object> missing", or a tree
+        if len(header) != 3:
+            return None  # "<object> missing": nothing follows
+        # the object's content follows whatever it is: read it all, so the
+        # next answer starts where it should
         body = _read_exactly(batch.stdout, int(header[2]) + 1)
-        return body[:-1]
+        return body[:-1] if header[1] == "blob" else None
 
     def close(self) -> None:
         if self._batch is not None:
-            assert self._batch.stdin is not None
-            self._batch.stdin.close()
-            self._batch.wait()
-            self._batch = None
+            batch, self._batch = self._batch, None
+            assert batch.stdin is not None
+            assert batch.stdout is not None
+            batch.stdin.close()
+            batch.wait()
+            batch.stdout.close()
 
     def __enter__(self) -> Self:
         return self
@@ -133,7 +137,7 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _git(root: Path, *args: str) -> str | None:
+def _git(root: Path, *args: str, strip: bool = True) -> str | None:
     try:
         done = subprocess.run(
             ["git", *args], cwd=root, capture_output=True, text=True, check=False
@@ -146,4 +150,5 @@ def _git(root: Path, *args: str) -> str | None:
                 f"{root} is not in a git repository: --base needs one"
             )
         return None
-    return done.stdout.strip()
+    # a path keeps its spaces: only the line end goes
+    return done.stdout.strip() if strip else done.stdout.removesuffix("\n")

@@ -1,0 +1,429 @@
+"""modelrail.history: the repository at a base ref, read through git itself.
+
+Every GitHistory here reads a real git repository made in the test's folder
+(no mocks; git runs with a throwaway HOME and no system config). Proven:
+
+- reads return the bytes committed at the base (not HEAD's, not the working
+  tree's), exactly: binary with NUL, CR and no final newline, UTF-8, empty;
+- a path missing at the base, or one that is a folder there, reads as None,
+  and so does a spec that does not parse, is not UTF-8, or is not a mapping;
+- a thousand reads go through one ``git cat-file --batch`` process, and
+  ``spec_at_base`` asks git once per spec (the answer, None too, is cached);
+- ``close()`` waits for git, may be called twice, and is what leaving a
+  ``with`` block does; a history closed and read again starts a new process;
+- the base may be any commit-ish (a tag is peeled to its commit); a ref that
+  is not a commit, a repository without commits, and a folder outside git
+  are RepositoryErrors (exit 2 in the CLI) that say what to do;
+- a modelrail repository in a subfolder of the git repository reads its
+  specs through the subfolder's prefix (spaces and non-ASCII in it too);
+- StaticHistory answers from its mapping, and Context.base_spec turns either
+  history's answer into a Spec, or None.
+
+Three bugs these tests found stay pinned: a folder read once left git's
+answer in the pipe (the reads after it got the answers meant for the reads
+before them); close() left git's stdout pipe open (a ResourceWarning per
+run); a prefix that starts with a space lost it (the base was never found).
+"""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import subprocess
+import warnings
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from modelrail.errors import RepositoryError
+from modelrail.history import GitHistory, History, StaticHistory
+from modelrail.policy import Context, Spec
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+
+SPEC = "environments/staging/model.yaml"
+BINARY = bytes(range(256)) + b"\x00\r\n\r\n\x00tail-without-newline"
+UNICODE = "name: modèle-🚀\nnote: 'Ünïcødé ✓'\n"
+
+
+def hermetic(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Git as on a fresh machine: an identity from the environment, no
+    system or user config, no repository above ``folder``."""
+    home = folder / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(folder))
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_NAME", "Modelrail Tests")
+        monkeypatch.setenv(f"GIT_{role}_EMAIL", "tests@example.com")
+    for name in ("XDG_CONFIG_HOME", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _hermetic_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hermetic(monkeypatch, tmp_path)
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def write(top: Path, files: dict[str, bytes | str]) -> None:
+    for name, content in files.items():
+        path = top / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            path.write_text(content, encoding="utf-8")
+        else:
+            path.write_bytes(content)
+
+
+def commit(top: Path, files: dict[str, bytes | str], message: str = "c") -> str:
+    if not (top / ".git").exists():
+        git(top, "-c", "init.defaultBranch=main", "init", "-q")
+    write(top, files)
+    git(top, "add", "-A")
+    git(top, "commit", "-q", "--allow-empty", "-m", message)
+    return git(top, "rev-parse", "HEAD")
+
+
+def spec_text(step: int, version: str = "1.0.0") -> str:
+    return (
+        "apiVersion: modelrail.io/v1\nkind: ModelDeployment\n"
+        "metadata: {name: model, environment: staging}\n"
+        f"spec:\n  model: {{version: '{version}'}}\n"
+        f"  rollout: {{strategy: canary, currentStep: {step}}}\n"
+    )
+
+
+FILES: dict[str, bytes | str] = {
+    SPEC: spec_text(2),
+    "environments/staging/unicode.yaml": UNICODE,
+    "environments/staging/latin1.yaml": "name: modèle\n".encode("latin-1"),
+    "environments/staging/syntax.yaml": "spec: {rollout: [\n",
+    "environments/staging/duplicate.yaml": "spec: 1\nspec: 2\n",
+    "environments/staging/two-documents.yaml": "a: 1\n---\nb: 2\n",
+    "environments/staging/list.yaml": "- a\n- b\n",
+    "environments/staging/scalar.yaml": "just a string\n",
+    "environments/staging/empty.yaml": "",
+    "environments/staging/folder.yaml/inside.yaml": "a: 1\n",
+    "data/binary.bin": BINARY,
+    "data/empty.bin": b"",
+    "data/unicode.txt": UNICODE,
+}
+
+
+@pytest.fixture(scope="module")
+def top(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository: FILES on main (tags ``base`` and ``annotated``), then
+    a second commit (HEAD) that moves the spec on, then a working tree that
+    moves it again. Made once: the tests only read it."""
+    folder = tmp_path_factory.mktemp("history")
+    top = folder / "top"
+    top.mkdir()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        hermetic(monkeypatch, folder)
+        commit(top, FILES, "base")
+        git(top, "tag", "base")
+        git(top, "tag", "-a", "-m", "release", "annotated")
+        commit(top, {SPEC: spec_text(3)}, "head")
+    write(top, {SPEC: spec_text(4)})
+    return top
+
+
+@pytest.fixture
+def history(top: Path) -> Iterator[GitHistory]:
+    with GitHistory(top, "base") as history:
+        yield history
+
+
+@pytest.fixture
+def popens(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[Any]]]:
+    """Every git process started from now on (they run for real)."""
+    started: list[subprocess.Popen[Any]] = []
+    real = subprocess.Popen
+
+    class Spy(real):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(subprocess, "Popen", Spy)
+    yield started
+    for process in started:  # close() released each pipe
+        assert process.stdout is None or process.stdout.closed
+
+
+# --- reads ------------------------------------------------------------------
+
+
+def test_reads_the_base_not_head_nor_the_working_tree(top: Path) -> None:
+    with GitHistory(top, "base") as base, GitHistory(top, "HEAD") as head:
+        assert base.read(SPEC) == spec_text(2).encode()
+        assert head.read(SPEC) == spec_text(3).encode()
+        assert base.spec_at_base("staging", "model") == {
+            "apiVersion": "modelrail.io/v1",
+            "kind": "ModelDeployment",
+            "metadata": {"name": "model", "environment": "staging"},
+            "spec": {"model": {"version": "1.0.0"}, "rollout": {
+                "strategy": "canary", "currentStep": 2}},
+        }  # fmt: skip
+        assert head.spec_at_base("staging", "model")["spec"]["rollout"] == {  # type: ignore[index]
+            "strategy": "canary",
+            "currentStep": 3,
+        }
+    assert (top / SPEC).read_text(encoding="utf-8") == spec_text(4)
+
+
+def test_bytes_come_back_exactly(history: GitHistory) -> None:
+    assert history.read("data/binary.bin") == BINARY
+    assert history.read("data/empty.bin") == b""
+    assert history.read("data/unicode.txt") == UNICODE.encode("utf-8")
+    assert history.read("data/binary.bin") == BINARY  # and again, in step
+
+
+def test_a_utf8_spec_is_loaded_as_text(history: GitHistory) -> None:
+    assert history.spec_at_base("staging", "unicode") == {
+        "name": "modèle-🚀",
+        "note": "Ünïcødé ✓",
+    }
+
+
+def test_a_missing_path_is_none_and_the_reads_stay_in_step(
+    history: GitHistory,
+) -> None:
+    assert history.read("environments/staging/nope.yaml") is None
+    assert history.read("no/such/folder/at/all") is None
+    assert history.spec_at_base("staging", "nope") is None
+    assert history.spec_at_base("nope", "model") is None
+    assert history.read(SPEC) == spec_text(2).encode()
+
+
+def test_a_folder_is_none(history: GitHistory) -> None:
+    assert history.read("environments") is None
+    assert history.spec_at_base("staging", "folder") is None  # folder.yaml/
+
+
+def test_reads_after_a_folder_get_their_own_answer(history: GitHistory) -> None:
+    assert history.read("environments") is None
+    # today: [None, UNICODE, the spec], each read one answer behind
+    assert [history.read(p) for p in ("data/unicode.txt", SPEC, "data/empty.bin")] == [
+        UNICODE.encode("utf-8"),
+        spec_text(2).encode(),
+        b"",
+    ]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["syntax", "duplicate", "two-documents", "latin1", "list", "scalar", "empty"],
+)
+def test_a_spec_that_is_not_a_mapping_at_base_is_none(
+    history: GitHistory, name: str
+) -> None:
+    """A base that was broken (or not a spec at all): the change is new."""
+    assert history.read(f"environments/staging/{name}.yaml") is not None
+    assert history.spec_at_base("staging", name) is None
+
+
+# --- one process, a cache ------------------------------------------------------
+
+
+def test_a_thousand_reads_use_one_process(
+    top: Path, popens: list[subprocess.Popen[Any]]
+) -> None:
+    with GitHistory(top, "base") as history:
+        del popens[:]  # rev-parse in the constructor
+        for i in range(250):
+            assert history.read(SPEC) == spec_text(2).encode()
+            assert history.read("data/binary.bin") == BINARY
+            assert history.read(f"missing/{i}.yaml") is None
+            assert history.read("data/empty.bin") == b""
+        assert len(popens) == 1
+        assert popens[0].args == ["git", "cat-file", "--batch"]
+        assert popens[0].poll() is None  # still serving
+    assert popens[0].returncode == 0  # close() ended it and waited
+
+
+def test_spec_at_base_asks_git_once_per_spec(
+    history: GitHistory, popens: list[subprocess.Popen[Any]]
+) -> None:
+    first = history.spec_at_base("staging", "model")
+    assert history.spec_at_base("staging", "nope") is None
+    assert len(popens) == 1
+    history.close()  # the answers are kept: no new process to repeat them
+    assert history.spec_at_base("staging", "model") is first
+    assert history.spec_at_base("staging", "nope") is None
+    assert len(popens) == 1
+
+
+def test_close_is_idempotent_and_reading_again_restarts(
+    top: Path, popens: list[subprocess.Popen[Any]]
+) -> None:
+    history = GitHistory(top, "base")
+    history.close()  # no process yet
+    with history as entered:
+        assert entered is history
+        assert history.read(SPEC) == spec_text(2).encode()
+    first = popens[-1]
+    assert first.returncode == 0
+    history.close()
+    history.close()
+    assert history.read(SPEC) == spec_text(2).encode()  # a new process
+    assert popens[-1] is not first
+    history.close()
+    assert popens[-1].returncode == 0
+
+
+def test_close_on_an_error_in_the_with_block(
+    top: Path, popens: list[subprocess.Popen[Any]]
+) -> None:
+    def fail_while_reading() -> None:
+        with GitHistory(top, "base") as history:
+            history.read(SPEC)
+            raise KeyError("boom")
+
+    with pytest.raises(KeyError, match="boom"):
+        fail_while_reading()
+    assert popens[-1].returncode == 0
+
+
+def test_close_releases_the_pipe(top: Path) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = GitHistory(top, "base")
+        history.read(SPEC)
+        history.close()
+        del history
+        gc.collect()
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
+
+
+# --- refs and errors -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ref", ["base", "main~1", "HEAD^", "sha", "annotated"])
+def test_any_commit_ish_is_a_base(top: Path, ref: str) -> None:
+    base = git(top, "rev-parse", "base")
+    ref = base if ref == "sha" else ref
+    with GitHistory(top, ref) as history:
+        assert history.base == ref  # as given, for messages
+        assert history.commit == base  # a tag peeled to its commit
+        assert history.read(SPEC) == spec_text(2).encode()
+
+
+@pytest.mark.parametrize("ref", ["nosuchref", "base:environments", "HEAD^{tree}", ""])
+def test_a_ref_that_is_not_a_commit_is_refused(top: Path, ref: str) -> None:
+    with pytest.raises(RepositoryError) as error:
+        GitHistory(top, ref)
+    message = str(error.value)
+    assert message.startswith(f"--base {ref!r} is not a commit of the repository")
+    assert "fetch the base branch" in message
+
+
+def test_a_repository_without_commits_has_no_base(tmp_path: Path) -> None:
+    git(tmp_path, "-c", "init.defaultBranch=main", "init", "-q")
+    with pytest.raises(RepositoryError, match="'HEAD' is not a commit"):
+        GitHistory(tmp_path, "HEAD")
+
+
+def test_outside_git_is_refused(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(RepositoryError) as error:
+        GitHistory(plain, "main")
+    assert str(error.value) == f"{plain} is not in a git repository: --base needs one"
+
+
+# --- a modelrail repository in a subfolder ------------------------------------------
+
+
+@pytest.mark.parametrize("folder", ["ml", "ml models/modèles"])
+def test_specs_are_read_through_the_prefix(tmp_path: Path, folder: str) -> None:
+    top = tmp_path / "top"
+    top.mkdir()
+    commit(top, {SPEC: spec_text(1), f"{folder}/{SPEC}": spec_text(2)})
+    with GitHistory(top / folder, "main") as history:
+        assert history.prefix == f"{folder}/"
+        data = history.spec_at_base("staging", "model")
+        assert data is not None
+        assert data["spec"]["rollout"]["currentStep"] == 2
+        # read() takes paths from the git top level, prefix and all
+        assert history.read(SPEC) == spec_text(1).encode()
+        assert history.read(f"{folder}/{SPEC}") == spec_text(2).encode()
+    with GitHistory(top / folder / "environments", "main") as deeper:
+        assert deeper.prefix == f"{folder}/environments/"
+
+
+def test_a_prefix_that_starts_with_a_space(tmp_path: Path) -> None:
+    top = tmp_path / "top"
+    top.mkdir()
+    commit(top, {f" ml/{SPEC}": spec_text(2)})
+    with GitHistory(top / " ml", "main") as history:
+        assert history.prefix == " ml/"
+        assert history.spec_at_base("staging", "model") is not None
+
+
+# --- StaticHistory and Context.base_spec ----------------------------------------------
+
+
+def spec_data(step: int) -> dict[str, Any]:
+    return {
+        "metadata": {"name": "model", "environment": "staging"},
+        "spec": {"rollout": {"strategy": "canary", "currentStep": step}},
+    }
+
+
+def test_static_history() -> None:
+    empty = StaticHistory()
+    assert empty.base == "base"
+    assert empty.spec_at_base("staging", "model") is None
+    data = spec_data(2)
+    history = StaticHistory("origin/main", {("staging", "model"): data})
+    assert history.base == "origin/main"
+    assert history.spec_at_base("staging", "model") is data
+    assert history.spec_at_base("prod", "model") is None
+    assert history.spec_at_base("staging", "other") is None
+    assert StaticHistory().specs is not StaticHistory().specs  # no shared default
+
+
+def test_context_base_spec_with_either_history(top: Path) -> None:
+    today = datetime.date(2026, 11, 20)
+    spec = Spec(spec_data(3))
+    assert Context(today).base_spec(spec) is None  # no --base
+    static: History = StaticHistory(specs={("staging", "model"): spec_data(2)})
+    before = Context(today, history=static).base_spec(spec)
+    assert before is not None
+    assert before.rollout["currentStep"] == 2
+    with GitHistory(top, "base") as git_history:
+        from_git = Context(today, history=git_history).base_spec(spec)
+        assert from_git is not None
+        assert from_git.rollout["currentStep"] == 2
+        assert from_git.model["version"] == "1.0.0"
+        # a spec new since the base
+        other = Spec(
+            {**spec_data(1), "metadata": {"name": "new", "environment": "staging"}}
+        )
+        assert Context(today, history=git_history).base_spec(other) is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"metadata": {"name": "model"}},  # no spec
+        {"metadata": "model", "spec": {}},  # not mappings
+        {"metadata": {"name": "model"}, "spec": ["a"]},
+    ],
+)
+def test_base_spec_is_none_for_a_base_that_is_not_a_spec(data: dict[str, Any]) -> None:
+    spec = Spec(spec_data(3))
+    history = StaticHistory(specs={("staging", "model"): data})
+    assert Context(datetime.date(2026, 11, 20), history=history).base_spec(spec) is None
