@@ -38,6 +38,7 @@ import pytest
 from modelrail.errors import RepositoryError
 from modelrail.history import GitHistory, History, StaticHistory
 from modelrail.policy import Context, Spec
+from testing.git import git, hermetic
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -49,31 +50,9 @@ BINARY = bytes(range(256)) + b"\x00\r\n\r\n\x00tail-without-newline"
 UNICODE = "name: modèle-🚀\nnote: 'Ünïcødé ✓'\n"
 
 
-def hermetic(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
-    """Git as on a fresh machine: an identity from the environment, no
-    system or user config, no repository above ``folder``."""
-    home = folder / "home"
-    home.mkdir(exist_ok=True)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(folder))
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Modelrail Tests")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "tests@example.com")
-    for name in ("XDG_CONFIG_HOME", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture(autouse=True)
 def _hermetic_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hermetic(monkeypatch, tmp_path)
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
 
 
 def write(top: Path, files: dict[str, bytes | str]) -> None:

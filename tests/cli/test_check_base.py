@@ -27,13 +27,13 @@ folder, so neither the machine's config nor an enclosing repository counts.
 
 from __future__ import annotations
 
-import subprocess
 from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner, Result
 
 from modelrail.cli import main
+from testing.git import git, hermetic
 from testing.repo import copy_repo, line_of, replace_once
 
 if TYPE_CHECKING:
@@ -47,25 +47,7 @@ RULE = "[MR-ROLL-011]"
 
 @pytest.fixture(autouse=True)
 def _hermetic_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Git as on a fresh machine: an identity from the environment, no
-    system or user config, no repository above the test's folder."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    for role in ("AUTHOR", "COMMITTER"):
-        monkeypatch.setenv(f"GIT_{role}_NAME", "Modelrail Tests")
-        monkeypatch.setenv(f"GIT_{role}_EMAIL", "tests@example.com")
-    for name in ("XDG_CONFIG_HOME", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
+    hermetic(monkeypatch, tmp_path)
 
 
 def commit_all(top: Path, message: str = "base") -> str:
