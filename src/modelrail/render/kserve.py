@@ -52,7 +52,7 @@ SCALE_METRICS = (
 )
 KNATIVE_NAMESPACE = "knative-serving"  # the activator proxies cold requests
 DEPLOYMENT_MODE = "Serverless"  # canaryTrafficPercent needs Knative revisions
-QUEUE_PROXY_PORTS = [8012, 8013]  # Knative's queue-proxy: HTTP/1 and h2c
+QUEUE_PROXY_PORTS = (8012, 8013)  # Knative's queue-proxy: HTTP/1 and h2c
 
 
 def canary_percent(doc: Document, *, strict: bool = True) -> int | None:
@@ -218,6 +218,6 @@ def values(
         out["network"] = {
             **network,
             "peers": [*network["peers"], *network_peers()],
-            "ports": QUEUE_PROXY_PORTS,
+            "ports": list(QUEUE_PROXY_PORTS),
         }
     return out
