@@ -155,11 +155,6 @@ class _Parser:
         self.result = result
         self.dry = dry
 
-    def whole(self, text: str) -> None:
-        self.expression(0)
-        if self.peek() is not None:
-            raise ConditionError(f"unexpected {self.peek()!r} in {text!r}")
-
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 

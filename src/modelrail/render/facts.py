@@ -223,8 +223,7 @@ def _check_analysis(doc: Document, env: Mapping[str, Any]) -> None:
     spec = doc.data["spec"]
     if spec["serving"]["runtime"] != "container":
         return
-    steps = canary_steps(spec, None, raw=True)
-    first = next((i for i, step in enumerate(steps) if step.get("analysis")), None)
+    first = analysis_step(spec)
     if first is None:
         return
     where = doc.locate(f"/spec/rollout/steps/{first}/analysis")
@@ -242,6 +241,12 @@ def _check_analysis(doc: Document, env: Mapping[str, Any]) -> None:
             "spec.monitoring.prometheus in its environment.yaml",
             where,
         )
+
+
+def analysis_step(spec: Mapping[str, Any]) -> int | None:
+    """The index of the first canary step that asks for analysis, if any."""
+    steps = canary_steps(spec, None, raw=True)
+    return next((i for i, step in enumerate(steps) if step.get("analysis")), None)
 
 
 def canary_steps(

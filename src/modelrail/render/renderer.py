@@ -288,9 +288,7 @@ def plan_model(
     analysed = (
         rollout
         and templates.exists(ANALYSIS_TEMPLATE)
-        and any(
-            step.get("analysis") for step in facts.canary_steps(spec, None, raw=True)
-        )
+        and facts.analysis_step(spec) is not None
     )
     if analysed:
         values["analysis"] = analysis.template_spec(
