@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from modelrail import consistency, profiles
-from modelrail.engine import Active, Crash, Registry, evaluate, load_policies
+from modelrail.engine import Active, Crash, Policy, Registry, evaluate, load_policies
 from modelrail.findings import CONFIG, LOAD, Finding, Location, Severity
 from modelrail.history import History  # noqa: TC001 (a dataclass field)
 from modelrail.loader import Document, LoadError, load_file, paused_gc
@@ -36,6 +36,9 @@ class Report:
     bad_input: bool = field(default=False)
     crashes: tuple[Crash, ...] = ()
     policies: int = 0
+    # the policies of the repository, sorted by ID (what reporters describe
+    # as rules: SARIF's tool.driver.rules, say)
+    rules: tuple[Policy, ...] = ()
 
     @property
     def worst(self) -> Severity | None:
@@ -133,6 +136,7 @@ def _run(
         or any(f.rule == LOAD or f.rule.startswith(CONFIG) for f in findings),
         crashes=tuple(crashes),
         policies=len(registry),
+        rules=registry.policies,
     )
 
 
