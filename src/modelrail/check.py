@@ -39,6 +39,8 @@ class Report:
     # the policies of the repository, sorted by ID (what reporters describe
     # as rules: SARIF's tool.driver.rules, say)
     rules: tuple[Policy, ...] = ()
+    # the files checked, as displayed (repository-relative), sorted
+    checked: tuple[str, ...] = ()
 
     @property
     def worst(self) -> Severity | None:
@@ -137,6 +139,7 @@ def _run(
         crashes=tuple(crashes),
         policies=len(registry),
         rules=registry.policies,
+        checked=tuple(sorted(s.display for s in reported.values())),
     )
 
 
