@@ -11,6 +11,9 @@ digests, so each is a realistic 2-4 KB spec), then times, in the same run:
 - ``modelrail render`` of the whole repository into ``rendered/`` (every
   manifest rendered, parsed back, validated against the Kubernetes and CRD
   schemas, and the folder swapped in), and ``modelrail render --check``;
+- ``modelrail check --base HEAD`` after one spec changed in the working tree
+  of the same repository made a git repository (a pull request's check: only
+  the touched model, in every environment);
 - ``modelrail --help``.
 
 Each is the best of ``--repeat`` runs. Prints a table, or JSON with ``--json``.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -118,6 +122,42 @@ def run_check(root: Path) -> None:
     )  # fmt: skip
 
 
+CHANGED = "environments/staging/fraud-detector-0000.yaml"
+
+
+def commit_and_change(root: Path) -> None:
+    """Make ``root`` a git repository with everything committed, then change
+    one spec in the working tree (its description), as a pull request would."""
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A", "environments", "policies", "schemas", "render"],
+        ["commit", "-q", "-m", "base"],
+    ):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True)
+    spec = root / CHANGED
+    text = spec.read_text(encoding="utf-8")
+    head, sep, tail = text.partition("  description: ")
+    assert sep, f"{spec} has no description"
+    spec.write_text(f"{head}{sep}Changed by the benchmark. {tail}", encoding="utf-8")
+
+
+def run_check_base(root: Path) -> None:
+    report = root / "report-base.json"
+    _modelrail(
+        "check", "--root", str(root), "--base", "HEAD", "--format", "json",
+        "--output", str(report), detail=report,
+    )  # fmt: skip
+
+
 def run_render(root: Path, *extra: str) -> None:
     _modelrail("render", "--root", str(root), *extra)
 
@@ -167,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         render_s = best_of(args.repeat, run_render, root)
         render_check_s = best_of(args.repeat, run_render, root, "--check")
         rendered = sum(1 for p in (root / "rendered").rglob("*") if p.is_file())
+        commit_and_change(root)
+        check_base_s = best_of(args.repeat, run_check_base, root)
+        checked = json.loads((root / "report-base.json").read_text())["summary"]
         help_s = best_of(args.repeat, run_help)
     finally:
         if tmp is not None:
@@ -179,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         "floor_seconds": round(floor_s, 4),
         "check_seconds": round(check_s, 4),
         "ratio": round(check_s / floor_s, 2),
+        "check_base_seconds": round(check_base_s, 4),
+        "check_base_files": checked["files"],
         "render_seconds": round(render_s, 4),
         "render_check_seconds": round(render_check_s, 4),
         "rendered_files": rendered,

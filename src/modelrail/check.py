@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from modelrail import consistency, profiles
+from modelrail.changes import Changes  # noqa: TC001 (a dataclass field)
 from modelrail.engine import Active, Crash, Policy, Registry, evaluate, load_policies
 from modelrail.findings import CONFIG, LOAD, Finding, Location, Severity
 from modelrail.history import History  # noqa: TC001 (a dataclass field)
@@ -74,6 +76,12 @@ class Options:
     waivers: bool = True
     # the base of the change (``--base``): policies that judge a change read it
     history: History | None = None
+    # what the change touches (``--base``): only that part is checked
+    changes: Changes | None = None
+    # the moment soak times are measured to (``--now``; UTC)
+    now: datetime.datetime = field(
+        default_factory=lambda: datetime.datetime.now(datetime.UTC)
+    )
 
 
 def run(
@@ -90,6 +98,12 @@ def _run(
     repo: Repository, paths: tuple[str, ...], envs: tuple[str, ...], options: Options
 ) -> Report:
     in_scope, files = select(repo, paths, envs)
+    if options.changes is not None and not options.changes.everything:
+        files = [f for f in files if options.changes.covers(f)]
+        in_scope = sorted(
+            {f.environment for f in files}
+            | (options.changes.environments & set(in_scope))
+        )
     schemas = SchemaSet(repo.schemas_dir)
     registry = load_policies(repo.policies_dir, repo.root)
     config = profiles.load(repo.policies_dir, repo.root, registry, schemas)
@@ -128,7 +142,10 @@ def _run(
         if doc is not None:
             loaded.append(consistency.Loaded(doc, source.environment, source.kind))
     findings.extend(consistency.check(loaded, environments, folders))
-    crashes = _policies(repo, registry, config, loaded, environments, options, findings)
+    peers = Peers(repo, schemas, loaded)
+    crashes = _policies(
+        repo, registry, config, loaded, environments, options, findings, peers
+    )
     return Report(
         tuple(sorted(findings)),
         len(files),
@@ -151,6 +168,7 @@ def _policies(
     environments: dict[str, Document],
     options: Options,
     findings: list[Finding],
+    peers: Peers,
 ) -> list[Crash]:
     """Run the policies on every valid spec whose environment is valid, then
     apply the waivers of its environment. Appends to ``findings``."""
@@ -173,7 +191,7 @@ def _policies(
         if item.kind != "ModelDeployment" or env is None:
             continue
         if item.environment not in active:
-            active[item.environment] = _activate(env, config, views, options)
+            active[item.environment] = _activate(env, config, views, options, peers)
         found, crashed = evaluate(item.doc, env, active[item.environment])
         crashes.extend(crashed)
         name = item.doc.data["metadata"]["name"]
@@ -189,7 +207,7 @@ def _policies(
             f.path.stem for f in repo.files(env_name) if f.kind == "ModelDeployment"
         }
         if env_name not in active:
-            active[env_name] = _activate(views[env_name], config, views, options)
+            active[env_name] = _activate(views[env_name], config, views, options, peers)
         switched_on = {a.policy.id for a in active[env_name]}
         findings.extend(book.stale(checked.get(env_name, set()), known, switched_on))
     return crashes
@@ -200,6 +218,7 @@ def _activate(
     config: profiles.Profiles,
     views: dict[str, Environment],
     options: Options,
+    peers: Peers,
 ) -> list[Active]:
     name = env.profile if config.exists(env.profile) else env.tier
     settings = config.settings(name)
@@ -207,7 +226,14 @@ def _activate(
         Active(
             policy,
             setting.severity,
-            Context(options.today, views, setting.options, options.history),
+            Context(
+                options.today,
+                views,
+                setting.options,
+                options.history,
+                options.now,
+                peers,
+            ),
         )
         for policy in config.registry
         if (setting := settings[policy.id]).severity is not None
@@ -230,6 +256,33 @@ def _profile_problem(
             "name a profile of policies/profiles.yaml, or remove policyProfile",
         )
     ]
+
+
+class Peers:
+    """The specs of the working tree for rules across environments: those of
+    the run, and any other read (and validated) on first use."""
+
+    def __init__(
+        self, repo: Repository, schemas: SchemaSet, loaded: list[consistency.Loaded]
+    ) -> None:
+        self.repo = repo
+        self.schemas = schemas
+        self._specs: dict[tuple[str, str], dict[str, Any] | None] = {
+            (item.environment, Path(item.doc.path).stem): item.doc.data
+            for item in loaded
+            if item.kind == "ModelDeployment"
+        }
+
+    def spec(self, environment: str, name: str) -> dict[str, Any] | None:
+        key = (environment, name)
+        if key not in self._specs:
+            path = self.repo.environments_dir / environment / f"{name}.yaml"
+            data = None
+            if path.is_file() and environment in self.repo.environment_names():
+                doc, _ = load_and_validate(self.repo.source(path), self.schemas)
+                data = doc.data if doc is not None else None
+            self._specs[key] = data
+        return self._specs[key]
 
 
 def load_and_validate(

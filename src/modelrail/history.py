@@ -3,8 +3,14 @@
 ``check --base REF`` gives the policies a :class:`GitHistory`: a policy that
 judges a change (a KServe canary advances one step per pull request, a
 version enters production only after its soak) asks what the same spec said
-at the base. Reads go through one ``git cat-file --batch`` process, so
-asking for a thousand specs costs one process, not a thousand.
+at the base, and when a version entered an environment: the commit of the
+first-parent history of HEAD that brought it into the spec (on main, the
+merge of the pull request that did it). Reads go through one ``git cat-file
+--batch`` process, so asking for a thousand specs costs one process, not a
+thousand.
+
+A shallow clone does not have that history: it is refused (exit 2) with what
+to do, rather than giving verdicts on a history cut short.
 
 Nothing here writes to the repository or runs a command that could (no
 checkout, no fetch); a ref that does not resolve is bad input (exit 2).
@@ -12,6 +18,7 @@ checkout, no fetch); a ref that does not resolve is bad input (exit 2).
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Protocol, Self
@@ -37,6 +44,24 @@ class History(Protocol):
         None when the file did not exist there (or was not a mapping)."""
         ...
 
+    def entered(self, environment: str, name: str, version: str) -> Entry | None:
+        """The commit that brought ``version`` into the committed spec
+        ``environments/<environment>/<name>.yaml`` (the start of its latest
+        stretch there); None when the spec at HEAD does not run it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A commit: its id and when it was committed (UTC)."""
+
+    commit: str
+    time: datetime.datetime
+
+    @property
+    def short(self) -> str:
+        return self.commit[:12]
+
 
 @dataclass
 class StaticHistory:
@@ -44,9 +69,14 @@ class StaticHistory:
 
     base: str = "base"
     specs: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    # (environment, name, version) -> when that version entered the spec
+    entries: dict[tuple[str, str, str], Entry] = field(default_factory=dict)
 
     def spec_at_base(self, environment: str, name: str) -> Mapping[str, Any] | None:
         return self.specs.get((environment, name))
+
+    def entered(self, environment: str, name: str, version: str) -> Entry | None:
+        return self.entries.get((environment, name, version))
 
 
 class GitHistory:
@@ -55,18 +85,25 @@ class GitHistory:
     def __init__(self, root: Path, ref: str) -> None:
         self.root = root
         self.base = ref
-        self.commit = _git(
-            root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"
-        )
-        if self.commit is None:
+        commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        if commit is None:
             raise RepositoryError(
                 f"--base {ref!r} is not a commit of the repository at {root}: "
                 "name a branch, tag or commit that exists locally (in CI, fetch "
                 "the base branch, or check out with full history)"
             )
+        self.commit: str = commit
+        if _git(root, "rev-parse", "--is-shallow-repository") == "true":
+            raise RepositoryError(
+                f"the clone at {root} is shallow: --base judges promotions from "
+                "git history (when a version entered staging), which a shallow "
+                "clone cuts short; fetch the whole history (git fetch --unshallow; "
+                "in GitHub Actions, actions/checkout with fetch-depth: 0)"
+            )
         self.prefix = _git(root, "rev-parse", "--show-prefix", strip=False) or ""
         self._batch: subprocess.Popen[bytes] | None = None
         self._cache: dict[str, Mapping[str, Any] | None] = {}
+        self._entries: dict[tuple[str, str, str], Entry | None] = {}
 
     def spec_at_base(self, environment: str, name: str) -> Mapping[str, Any] | None:
         path = f"{self.prefix}environments/{environment}/{name}.yaml"
@@ -74,12 +111,45 @@ class GitHistory:
             self._cache[path] = self._load(path)
         return self._cache[path]
 
-    def read(self, path: str) -> bytes | None:
-        """The bytes of ``path`` (relative to the git top level) at the base."""
+    def entered(self, environment: str, name: str, version: str) -> Entry | None:
+        key = (environment, name, version)
+        if key not in self._entries:
+            self._entries[key] = self._entered(
+                f"{self.prefix}environments/{environment}/{name}.yaml", version
+            )
+        return self._entries[key]
+
+    def _entered(self, path: str, version: str) -> Entry | None:
+        # newest first, along the first parents: on main, a merged pull
+        # request counts from its merge, not from when its branch was written
+        log = _git(
+            self.root,
+            "log",
+            "--first-parent",
+            "--format=%H %ct",
+            "HEAD",
+            "--",
+            f":(top,literal){path}",
+        )
+        found: Entry | None = None
+        for row in (log or "").splitlines():
+            commit, _, stamp = row.partition(" ")
+            if _version(self.read(path, commit)) != version:
+                break
+            found = Entry(
+                commit, datetime.datetime.fromtimestamp(int(stamp), datetime.UTC)
+            )
+        # None when the newest commit already runs another version (or
+        # deleted the spec): a version the spec ran once, then left, does not count
+        return found
+
+    def read(self, path: str, commit: str | None = None) -> bytes | None:
+        """The bytes of ``path`` (relative to the git top level) at the base
+        (or at ``commit``)."""
         batch = self._process()
         assert batch.stdin is not None
         assert batch.stdout is not None
-        batch.stdin.write(f"{self.commit}:{path}\n".encode())
+        batch.stdin.write(f"{commit or self.commit}:{path}\n".encode())
         batch.stdin.flush()
         header = batch.stdout.readline().decode("utf-8", "replace").split()
         if len(header) != 3:
@@ -124,6 +194,21 @@ class GitHistory:
         except (LoadError, UnicodeDecodeError):
             return None  # the base was broken: judge the change as new
         return data if isinstance(data, dict) else None
+
+
+def _version(raw: bytes | None) -> str | None:
+    """``spec.model.version`` of a spec's bytes (None if there is none)."""
+    if raw is None:
+        return None
+    try:
+        data = load_text(raw.decode("utf-8"), "history").data
+    except (LoadError, UnicodeDecodeError):
+        return None
+    try:
+        version = data["spec"]["model"]["version"]
+    except (KeyError, TypeError):
+        return None
+    return version if isinstance(version, str) else None
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:

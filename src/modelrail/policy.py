@@ -139,17 +139,38 @@ class Environment:
         return bool(sync.get("automated", False))
 
     @property
+    def promotion_source(self) -> str | None:
+        """The environment versions must run in first (None: versions enter here)."""
+        source = self.spec.get("promotion", {}).get("from")
+        return str(source) if source is not None else None
+
+    @property
+    def soak(self) -> str | None:
+        """How long a version must have run in the promotion source (a duration)."""
+        soak = self.spec.get("promotion", {}).get("soak")
+        return str(soak) if soak is not None else None
+
+    @property
     def limits(self) -> Mapping[str, Any]:
         value = self.spec.get("limits")
         return value if isinstance(value, Mapping) else EMPTY
+
+
+class Peers(Protocol):
+    """The specs of the working tree, in any environment (read-only)."""
+
+    def spec(self, environment: str, name: str) -> Mapping[str, Any] | None:
+        """The data of ``environments/<environment>/<name>.yaml`` if it exists
+        and is schema-valid, else None."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
     """What else a policy may know: the date, other environments, its options.
 
-    ``today`` comes from the command line (``--today``), never the clock read
-    inside a policy, so a verdict is reproducible.
+    ``today`` and ``now`` come from the command line (``--today``, ``--now``),
+    never the clock read inside a policy, so a verdict is reproducible.
     """
 
     today: datetime.date
@@ -157,6 +178,18 @@ class Context:
     options: object = None
     # the repository at the base of the change (``check --base``), else None
     history: History | None = None
+    # the moment a soak is measured to (UTC); None outside ``check``
+    now: datetime.datetime | None = None
+    # the same model in other environments of the working tree
+    peers: Peers | None = None
+
+    def peer(self, environment: str, name: str) -> Spec | None:
+        """The spec ``name`` of ``environment`` in the working tree (None when
+        it is absent or not schema-valid, or the run gives no peers)."""
+        if self.peers is None:
+            return None
+        data = self.peers.spec(environment, name)
+        return Spec(data) if data is not None else None
 
     def base_spec(self, spec: Spec) -> Spec | None:
         """The same spec at the base of the change: None without ``--base``,

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from modelrail.cli.options import env_option, format_option, output_option, root_option
+from modelrail.cli.options import (
+    F,
+    env_option,
+    format_option,
+    output_option,
+    root_option,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -30,6 +36,36 @@ def _date(
         ) from None
 
 
+def _moment(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> datetime.datetime:
+    if not value:  # unset, or MODELRAIL_NOW=""
+        return datetime.datetime.now(datetime.UTC)
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise click.BadParameter(
+            f"{value!r} is not a moment with a time zone; write "
+            "YYYY-MM-DDTHH:MM:SSZ (or with an offset such as +01:00)",
+            ctx=ctx,
+            param=param,
+        )
+    return moment.astimezone(datetime.UTC)
+
+
+def now_option(func: F) -> F:
+    return click.option(
+        "--now",
+        metavar="TIMESTAMP",
+        envvar="MODELRAIL_NOW",
+        callback=_moment,
+        help="The moment soak times are measured to, ISO 8601 with a zone "
+        "(default: the clock).",
+    )(func)
+
+
 @click.command("check")
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 @env_option
@@ -43,11 +79,15 @@ def _date(
     callback=_date,
     help="The date waivers are judged against (default: today, UTC).",
 )
+@now_option
 @click.option(
     "--base",
     metavar="REF",
     help="The git ref the change is judged against (a pull request's base): "
-    "policies about changes (canary steps, promotions) read the specs there.",
+    "only what changed since is checked (the touched models in every "
+    "environment, the environments whose files changed; everything when "
+    "policies or schemas changed), and policies about changes (canary steps, "
+    "promotions) read the specs there. Needs the full git history.",
 )
 @click.option(
     "--no-waivers",
@@ -63,6 +103,7 @@ def check_cmd(
     output: Path | None,
     root: Path | None,
     today: datetime.date,
+    now: datetime.datetime,
     base: str | None,
     no_waivers: bool,
 ) -> None:
@@ -80,12 +121,23 @@ def check_cmd(
 
     repo = repository(root)
     history = None
+    changes = None
     if base is not None:
+        from modelrail.changes import changed
         from modelrail.history import GitHistory
 
         history = GitHistory(repo.root, base)
+        if not paths:
+            changes = changed(repo.root, history.commit)
+            click.echo(f"changes since {base}: {changes.describe()}", err=True)
     try:
-        options = Options(today=today, waivers=not no_waivers, history=history)
+        options = Options(
+            today=today,
+            waivers=not no_waivers,
+            history=history,
+            changes=changes,
+            now=now,
+        )
         report = run(repo, paths, envs, options)
     finally:
         if history is not None:
