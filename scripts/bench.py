@@ -122,7 +122,7 @@ def run_check(root: Path) -> None:
     )  # fmt: skip
 
 
-CHANGED = "environments/staging/fraud-detector-0000.yaml"
+CHANGED = "environments/staging/fraud-detector-0001.yaml"
 
 
 def commit_and_change(root: Path) -> None:

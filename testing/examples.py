@@ -14,7 +14,11 @@ line above, at the expected column::
 
 A rule about changes (``check --base``) reads the base in the top-level key
 ``~base``: a merge patch on the same bundled spec, giving the spec as it was
-on the base branch.
+on the base branch. Rules across environments read the same model in the
+other environments: the bundled specs, patched by ``~peers`` (environment ->
+merge patch; ``null`` removes the spec), and when each peer's version entered
+its spec from ``~entered`` (environment -> ISO 8601 time). Soak times are
+measured to ``NOW``.
 
 The same rules run the ``Fails::``/``Passes::`` snippets of the docstrings.
 """
@@ -22,6 +26,7 @@ The same rules run the ``Fails::``/``Passes::`` snippets of the docstrings.
 from __future__ import annotations
 
 import copy
+import datetime
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -29,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail import profiles
 from modelrail.engine import Policy, Registry, load_policies
-from modelrail.history import StaticHistory
+from modelrail.history import Entry, StaticHistory
 from modelrail.loader import Document, load_file, load_text
 from modelrail.policy import Context, Environment, Hit, Spec
 from modelrail.schema import SchemaSet
@@ -39,13 +44,16 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 EXAMPLES = ROOT / "tests" / "examples"
-TODAY = __import__("datetime").date(2026, 11, 21)
+TODAY = datetime.date(2026, 11, 21)
 BASES = {
     "predictive": "fraud-detector",
     "recommendation": "product-recommender",
     "chatbot": "support-assistant",
 }
 BASE_KEY = "~base"
+PEERS_KEY = "~peers"
+ENTERED_KEY = "~entered"
+NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 _CARET = re.compile(r"^\s*#\s*(\^+)\s*(MR-[A-Z]+-[0-9]{3})?\s*$")
 
 
@@ -104,6 +112,8 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
     doc = load_text(text, name)
     patch = dict(doc.data)
     base_patch = patch.pop(BASE_KEY, None)
+    peer_patches = patch.pop(PEERS_KEY, None) or {}
+    entered = patch.pop(ENTERED_KEY, None) or {}
     env_name = patch.get("metadata", {}).get("environment", "prod")
     spec_type = patch.get("spec", {}).get("type", "predictive")
     base = load_file(ROOT / "environments" / env_name / f"{BASES[spec_type]}.yaml")
@@ -115,13 +125,21 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
     env_doc = load_file(ROOT / "environments" / env_name / "environment.yaml")
     env = Environment(env_doc.data)
     setting = _config().settings(env.profile)[policy.id]
+    name = merged["metadata"]["name"]
+    peers = _peers(BASES[spec_type], name, peer_patches)
     history = None
     if base_patch is not None:
         before = merge_patch(base.data, base_patch)
-        history = StaticHistory(
-            "main", {(env_name, merged["metadata"]["name"]): before}
-        )
-    ctx = Context(TODAY, {env_name: env}, setting.options, history)
+        entries = {
+            (peer_env, name, str(peers[peer_env]["spec"]["model"]["version"])): Entry(
+                "0" * 40, datetime.datetime.fromisoformat(str(when))
+            )
+            for peer_env, when in entered.items()
+        }
+        history = StaticHistory("main", {(env_name, name): before}, entries)
+    ctx = Context(
+        TODAY, _environments(), setting.options, history, NOW, StaticPeers(peers)
+    )
     if not policy.applies_to(spec_type):
         return []
     hits = list(policy.check(Spec(merged), env, ctx))
@@ -131,6 +149,48 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
         where = doc.locate(hit.pointer)
         located.append(Located(where.line, where.column, hit.message))
     return sorted(located, key=lambda x: (x.line, x.column))
+
+
+@cache
+def _environments() -> dict[str, Environment]:
+    return {
+        folder.name: Environment(load_file(folder / "environment.yaml").data)
+        for folder in sorted((ROOT / "environments").iterdir())
+        if (folder / "environment.yaml").is_file()
+    }
+
+
+def _peers(bundled: str, name: str, patches: dict[str, Any]) -> dict[str, Any]:
+    """The model in every environment: the bundled spec, patched."""
+    out: dict[str, Any] = {}
+    for env_name in _environments():
+        path = ROOT / "environments" / env_name / f"{bundled}.yaml"
+        loaded = load_file(path) if path.is_file() else None
+        data = loaded.data if loaded is not None else None
+        if env_name in patches:
+            data = (
+                None
+                if patches[env_name] is None
+                else merge_patch(data, patches[env_name])
+            )
+        if data is not None:
+            data = merge_patch(data, {"metadata": {"name": name}})
+            assert loaded is not None, f"{env_name}: a patch needs a bundled spec"
+            problems = _schemas().validate(
+                "ModelDeployment", Document(str(path), data, loaded.node)
+            )
+            assert not problems, f"peer {env_name}: " + "; ".join(map(str, problems))
+            out[env_name] = data
+    return out
+
+
+@dataclass(frozen=True)
+class StaticPeers:
+    specs: dict[str, Any]
+
+    def spec(self, environment: str, name: str) -> Any:
+        data = self.specs.get(environment)
+        return data if data is not None and data["metadata"]["name"] == name else None
 
 
 def files(policy_id: str, kind: str) -> list[Path]:
