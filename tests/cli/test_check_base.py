@@ -48,6 +48,10 @@ RULE = "[MR-ROLL-011]"
 @pytest.fixture(autouse=True)
 def _hermetic_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hermetic(monkeypatch, tmp_path)
+    # commits made long ago: every soak (MR-PROM-003) is met, so the tests
+    # here judge the canary step alone
+    for role in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{role}_DATE", "2020-01-01T00:00:00Z")
 
 
 def commit_all(top: Path, message: str = "base") -> str:
@@ -84,6 +88,12 @@ def set_step(root: Path, step: int | None) -> None:
 
 
 def new_version(root: Path) -> None:
+    """1.6.0 in staging, promoted from test, where it was committed (long
+    ago), so the promotion rules pass and only the canary step is judged."""
+    for env in ("dev", "test"):
+        path = root / SPEC.replace("staging", env)
+        replace_once(path, 'version: "1.5.0"', 'version: "1.6.0"')
+    commit_all(root, "1.6.0 into dev and test")
     replace_once(root / SPEC, 'version: "1.5.0"', 'version: "1.6.0"')
 
 
