@@ -3,10 +3,10 @@ spec moved against the base of the change.
 
 A version *enters* an environment when its spec is new there or its model
 version, digest, artifact or serving image differs from the base's: only
-then do the promotion rules (MR-PROM-*) judge where it came from. A
-*declared rollback* (``rollback.revert.from`` naming the version the base
-ran, and a lower version) goes back to what ran here before; it is judged by
-MR-PROM-004 alone.
+then do the promotion rules (MR-PROM-*) judge where it came from. A lower
+version than the base's is no promotion but a rollback, to what ran here
+before: MR-PROM-004 alone judges it (it must be declared with
+``rollback.revert``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class Move:
 
     base: Spec | None  # None: the spec is new in the change
     entering: bool  # a version (or its bytes) enters the environment
-    revert: bool  # a declared rollback to a lower version
+    revert: bool  # a lower version than the base's: a rollback, not a promotion
 
 
 def identity(spec: Spec) -> tuple[object, ...]:
@@ -47,17 +47,8 @@ def move(spec: Spec, ctx: Context) -> Move | None:
     if base is None:
         return Move(None, True, False)
     entering = identity(spec) != identity(base)
-    return Move(base, entering, entering and is_revert(spec, base))
-
-
-def is_revert(spec: Spec, base: Spec) -> bool:
-    revert = spec.rollback.get("revert")
-    before = str(base.model["version"])
-    return (
-        isinstance(revert, dict)
-        and revert.get("from") == before
-        and lower(str(spec.model["version"]), before)
-    )
+    down = lower(str(spec.model["version"]), str(base.model["version"]))
+    return Move(base, entering, entering and down)
 
 
 def upstream(env: Environment, ctx: Context) -> list[str]:
