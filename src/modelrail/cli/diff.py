@@ -1,0 +1,145 @@
+"""``modelrail diff``: what a change does to rendered/ and to the policy results."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import TYPE_CHECKING
+
+import click
+
+from modelrail.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from modelrail.cli.check import now_option
+from modelrail.cli.options import env_option, output_option, root_option
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from modelrail.diffing.values import Result
+
+FORMATS = ("markdown", "text")  # kept in step with _formatters() by a test
+
+
+def _date(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> datetime.date:
+    if not value:  # unset, or MODELRAIL_TODAY=""
+        return datetime.datetime.now(datetime.UTC).date()
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise click.BadParameter(
+        f"{value!r} is not a date; write YYYY-MM-DD", ctx=ctx, param=param
+    )
+
+
+@click.command("diff")
+@click.option(
+    "--base",
+    metavar="REF",
+    required=True,
+    help="The git ref to compare the working tree with (a pull request's base).",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for a terminal; markdown for a pull-request comment.",
+)
+@root_option
+@env_option
+@output_option
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    envvar="MODELRAIL_TODAY",
+    callback=_date,
+    help="The date waivers are judged against on both sides (default: today, UTC).",
+)
+@now_option
+@click.option(
+    "--exit-code",
+    is_flag=True,
+    help="Exit 1 when anything differs (as git diff --exit-code).",
+)
+@click.pass_context
+def diff_cmd(
+    ctx: click.Context,
+    base: str,
+    fmt: str,
+    root: Path | None,
+    envs: tuple[str, ...],
+    output: Path | None,
+    today: datetime.date,
+    now: datetime.datetime,
+    exit_code: bool,
+) -> None:
+    """Show what the working tree changes since REF: rendered manifests and
+    policy results.
+
+    Renders and checks the repository at REF (read from git, with its own
+    templates, schemas and policies; nothing in the work tree or index is
+    touched) and the working tree, then lists per model what was added,
+    removed or promoted, canary plans and Argo CD resources that changed, the
+    policy results that are new or resolved, and a unified diff per resource.
+    Both sides are judged at the same --today and --now (give them for
+    output that does not depend on the clock).
+
+    Exit codes: 0 (differences or not; 1 with --exit-code when anything
+    differs), 2 bad input (a ref that is not a commit, no git repository, a
+    shallow clone, a working tree that does not render), 3 an internal error
+    (a template or policy that crashed on the working tree).
+    """
+    from modelrail.check import Options
+    from modelrail.diffing.core import diff
+    from modelrail.render import inputs, parallel
+    from modelrail.render.templating import TemplateFailure
+    from modelrail.repo import repository
+    from modelrail.writer import write_atomic
+
+    repo = repository(root)
+    try:
+        result = diff(
+            repo,
+            base,
+            envs=envs,
+            options=Options(today=today, now=now),
+            jobs=parallel.default_jobs(),
+        )
+    except inputs.BadInput as exc:
+        for finding in exc.findings:
+            click.echo(str(finding), err=True)
+            if finding.remediation:
+                click.echo(f"  fix: {finding.remediation}", err=True)
+        click.echo(f"error: {exc}", err=True)
+        ctx.exit(EXIT_USAGE)
+    except TemplateFailure as exc:
+        click.echo(f"template error: {exc}", err=True)
+        ctx.exit(EXIT_INTERNAL)
+    text = _formatters()[fmt](result)
+    if output is not None:
+        write_atomic(output, text)
+        click.echo(
+            f"wrote {output}: {len(result.resources)} rendered file(s) and "
+            f"{len(result.findings)} policy result(s) differ",
+            err=True,
+        )
+    else:
+        click.echo(text, nl=False)
+    if result.head.crashes:
+        for crash in result.head.crashes:
+            click.echo(f"internal error: {crash}", err=True)
+        ctx.exit(EXIT_INTERNAL)
+    ctx.exit(EXIT_FINDINGS if exit_code and result.differs else EXIT_OK)
+
+
+def _formatters() -> dict[str, Callable[[Result], str]]:
+    from modelrail.diffing import markdown, text
+
+    return {"markdown": markdown.render, "text": text.render}

@@ -1,0 +1,172 @@
+"""One side of a diff: a repository rendered in memory and checked.
+
+The render is ``modelrail render``'s (the same inputs, templates, Kubernetes
+and CRD schemas, nothing written); the check is ``modelrail check``'s over the
+same environments. The working tree must render (its errors are the
+command's, as in ``render``); the base may be broken, and is then reported as
+such (:func:`base_side`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from modelrail.errors import ModelrailError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from modelrail.check import Options
+    from modelrail.findings import Finding
+    from modelrail.repo import Repository
+
+
+@dataclass(frozen=True)
+class Side:
+    """The rendered files (path under rendered/ -> text), the specs
+    ((environment, model) -> data), the findings, and what went wrong."""
+
+    files: Mapping[str, str] = field(default_factory=dict)
+    specs: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    error: str = ""  # why it does not render
+    check_error: str = ""  # why it cannot be checked
+    crashes: tuple[str, ...] = ()
+
+
+def head_side(
+    repo: Repository, envs: tuple[str, ...], options: Options, jobs: int
+) -> Side:
+    """The working tree: a render error is raised, as ``render`` raises it."""
+    from modelrail.check import run
+
+    files, specs = render_files(repo, envs, jobs)
+    report = run(repo, (), envs, options)
+    return Side(
+        files, specs, report.findings, crashes=tuple(str(c) for c in report.crashes)
+    )
+
+
+def base_side(
+    repo: Repository,
+    envs: tuple[str, ...],
+    options: Options,
+    jobs: int,
+    *,
+    crd_dir: Path | None = None,
+) -> Side:
+    """The base, materialised at ``repo.root``: whatever fails is reported in
+    the side (with the temporary folder left out of messages), never raised.
+    ``envs`` the base does not have are left out; none left: an empty side.
+    ``crd_dir``: a folder of CRD schemas identical to the base's (validators
+    already compiled for the working tree are reused)."""
+    from modelrail.check import run
+    from modelrail.render.templating import TemplateFailure
+
+    def shown(exc: Exception) -> str:
+        return _relative(str(exc), str(repo.root))
+
+    try:
+        known = repo.environment_names()
+    except ModelrailError as exc:
+        return Side(error=shown(exc))
+    wanted = tuple(env for env in envs if env in known)
+    if envs and not wanted:
+        return Side()
+    files: Mapping[str, str] = {}
+    specs: Mapping[tuple[str, str], Mapping[str, Any]] = {}
+    error = check_error = ""
+    # The base was written for the engine of its day: whatever it makes this
+    # one do is the base's problem to report, never the end of the diff.
+    try:
+        files, specs = render_files(repo, wanted, jobs, crd_dir=crd_dir)
+    except (ModelrailError, TemplateFailure) as exc:
+        error = shown(exc) + _first_findings(exc)
+    except Exception as exc:  # noqa: BLE001 - see above
+        error = f"the renderer failed on it: {type(exc).__name__}: {shown(exc)}"
+    try:
+        report = run(repo, (), wanted, options)
+    except Exception as exc:  # noqa: BLE001 - see above
+        check_error = shown(exc)
+        if not isinstance(exc, ModelrailError):
+            check_error = f"{type(exc).__name__}: {check_error}"
+        findings: tuple[Finding, ...] = ()
+        crashes: tuple[str, ...] = ()
+    else:
+        findings = report.findings
+        crashes = tuple(_relative(str(c), str(repo.root)) for c in report.crashes)
+    return Side(files, specs, findings, error, check_error, crashes)
+
+
+def render_files(
+    repo: Repository, envs: tuple[str, ...], jobs: int, *, crd_dir: Path | None = None
+) -> tuple[dict[str, str], dict[tuple[str, str], Mapping[str, Any]]]:
+    """What ``modelrail render`` would write (path under rendered/ -> text),
+    and the specs it rendered; ``crd_dir`` defaults to schemas/crds/."""
+    from modelrail.kubeschema import SchemaError, SchemaStore, version_problem
+    from modelrail.loader import paused_gc
+    from modelrail.render import inputs
+    from modelrail.render.renderer import render, templates_of
+
+    crd_dir = crd_dir or repo.schemas_dir / "crds"
+    with paused_gc():  # many small objects, none cyclic (as render does)
+        loaded = inputs.load(repo, envs)
+        stores = {}
+        for name, env in loaded.environments.items():
+            version = env.data["spec"]["kubernetesVersion"]
+            try:
+                stores[name] = SchemaStore(version, crd_dir)
+            except SchemaError as exc:
+                if version_problem(version) is None:
+                    raise  # not the version: the CRD folder, say
+                where = env.doc.locate("/spec/kubernetesVersion")
+                raise SchemaError(exc.message, where) from exc
+        output = render(loaded, templates_of(repo.root), stores, jobs)
+    specs: dict[tuple[str, str], Mapping[str, Any]] = {
+        (env, model.name): model.doc.data
+        for env, models in loaded.models.items()
+        for model in models
+    }
+    return output.files, specs
+
+
+def _first_findings(exc: Exception, limit: int = 3) -> str:
+    """The first findings of a ``BadInput``, for a one-paragraph reason."""
+    found = getattr(exc, "findings", ())
+    if not found:
+        return ""
+    shown = "; ".join(str(f) for f in found[:limit])
+    more = f" (and {len(found) - limit} more)" if len(found) > limit else ""
+    return f": {shown}{more}"
+
+
+def _relative(message: str, folder: str) -> str:
+    """``message`` without the temporary folder the base was materialised in."""
+    return message.replace(folder + "/", "").replace(folder, ".")
+
+
+def same_files(one: Path, other: Path) -> bool:
+    """Whether two folders hold the same files with the same bytes."""
+
+    def listing(folder: Path) -> dict[str, Path]:
+        if not folder.is_dir():
+            return {}
+        return {
+            p.relative_to(folder).as_posix(): p
+            for p in folder.rglob("*")
+            if p.is_file()
+        }
+
+    try:
+        ours, theirs = listing(one), listing(other)
+        return (
+            bool(ours)
+            and ours.keys() == theirs.keys()
+            and all(
+                ours[name].read_bytes() == theirs[name].read_bytes() for name in ours
+            )
+        )
+    except OSError:
+        return False

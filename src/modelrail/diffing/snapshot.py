@@ -1,0 +1,102 @@
+"""The repository at a base commit, materialised read-only in a folder.
+
+``git archive`` writes the folders modelrail reads (environments/,
+policies/, schemas/, render/) as a tar stream; it reads objects and writes
+nothing to the repository, its work tree or its index. The stream is
+unpacked member by member, and only what a checkout of those folders could
+hold is accepted: regular files, folders, and symbolic links that stay inside
+the folder (Python's ``data`` extraction filter). An absolute path, a ``..``
+or a link out of the folder is refused as :class:`UnsafeBase`.
+
+``git archive`` honours ``export-ignore`` and ``export-subst`` attributes of
+the base: a repository that sets them on these folders is materialised as it
+would be exported.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import tarfile
+from pathlib import Path, PurePosixPath
+
+from modelrail.errors import ModelrailError, RepositoryError
+
+FOLDERS = ("environments", "policies", "schemas", "render")
+
+
+class UnsafeBase(ModelrailError):
+    """The base holds a path that cannot be materialised safely."""
+
+
+def materialise(cwd: Path, commit: str, prefix: str, dest: Path) -> tuple[str, ...]:
+    """Unpack ``FOLDERS`` of the modelrail repository at ``prefix`` (relative to
+    the git top level, ``""`` or ``"sub/"``) of ``commit`` into ``dest``; the
+    folders found there, sorted. Git runs in ``cwd``, a folder of the
+    repository."""
+    # from the top level: in a sub-folder, ls-tree and archive would read
+    # paths relative to it
+    top = Path(os.fsdecode(_git(cwd, "rev-parse", "--show-toplevel")).rstrip("\n"))
+    tree = f"{commit}:{prefix.rstrip('/')}"
+    present = _folders(top, tree)
+    if not present:
+        return ()
+    data = _git(top, "archive", "--format=tar", tree, "--", *present)
+    _extract(data, dest, present)
+    return present
+
+
+def _folders(cwd: Path, tree: str) -> tuple[str, ...]:
+    listing = _git(cwd, "ls-tree", "-z", tree).decode("utf-8", "replace")
+    found = []
+    for entry in filter(None, listing.split("\0")):
+        info, _, name = entry.partition("\t")
+        if name in FOLDERS and info.split(" ")[1:2] == ["tree"]:
+            found.append(name)
+    return tuple(sorted(found))
+
+
+def _extract(data: bytes, dest: Path, allowed: tuple[str, ...]) -> None:
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
+            members = archive.getmembers()
+            for member in members:
+                _vet(member, allowed)
+            archive.extractall(dest, members=members, filter="data")
+    except tarfile.TarError as exc:
+        raise UnsafeBase(f"cannot unpack the base safely: {exc}") from exc
+    except OSError as exc:
+        raise RepositoryError(
+            f"cannot unpack the base into {dest}: {exc.strerror or exc}"
+        ) from exc
+
+
+def _vet(member: tarfile.TarInfo, allowed: tuple[str, ...]) -> None:
+    path = PurePosixPath(member.name)
+    if (
+        path.is_absolute()
+        or ".." in path.parts
+        or not path.parts
+        or path.parts[0] not in allowed
+    ):
+        raise UnsafeBase(f"the base holds the path {member.name!r}, refused")
+    if not (member.isfile() or member.isdir() or member.issym()):
+        raise UnsafeBase(
+            f"the base holds {member.name!r}, which is neither a file, a folder "
+            "nor a symbolic link"
+        )
+
+
+def _git(cwd: Path, *args: str) -> bytes:
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except OSError as exc:
+        raise RepositoryError(f"cannot run git: {exc}") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RepositoryError(
+            f"git {args[0]} failed in {cwd}: {reason[-1] if reason else 'no reason'}"
+            " (is the base's history complete? fetch it, or clone with full history)"
+        )
+    return done.stdout
