@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,9 @@ SHARED = ROOT.parent / "shared" / "external-schemas"
 
 def _digests() -> dict[str, str]:
     readme = (FOLDER / "README.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| `([^`]+\.json)` \|.*\| `([0-9a-f]{64})` \|$", readme, re.M)
+    rows = re.findall(
+        r"^\| `([^`]+\.json)` \|.*\| `([0-9a-f]{64})` \|$", readme, re.MULTILINE
+    )
     return dict(rows)
 
 
