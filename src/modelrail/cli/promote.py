@@ -1,0 +1,377 @@
+"""``modelrail promote MODEL --to ENV``: a version moves one environment on."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from modelrail.cli import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from modelrail.cli.options import root_option
+from modelrail.errors import UsageError
+
+if TYPE_CHECKING:
+    from modelrail.check import Report
+    from modelrail.history import History
+    from modelrail.loader import Document
+    from modelrail.promote import Promotion, Side
+    from modelrail.repo import Repository
+    from modelrail.rerender import Rendered
+
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def _moment(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> datetime.datetime:
+    if not value:
+        return datetime.datetime.now(datetime.UTC)
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise click.BadParameter(
+            f"{value!r} is not a moment with a time zone; write "
+            "YYYY-MM-DDTHH:MM:SSZ (or with an offset such as +01:00)",
+            ctx=ctx,
+            param=param,
+        )
+    return moment.astimezone(datetime.UTC)
+
+
+@click.command("promote")
+@click.argument("model")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="ENV",
+    help="The environment to promote into.",
+)
+@click.option(
+    "--from",
+    "source",
+    metavar="ENV",
+    default=None,
+    help="The environment to promote from (default: the target's spec.promotion.from).",
+)
+@click.option(
+    "--branch",
+    metavar="NAME",
+    default=None,
+    help="Create this git branch and switch to it before editing.",
+)
+@click.option(
+    "--commit",
+    is_flag=True,
+    help="Commit the spec and the rendered files it changes (only when the "
+    "check finds no error). Never pushes.",
+)
+@click.option(
+    "--body",
+    "body_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the pull-request body (Markdown) to this file.",
+)
+@click.option(
+    "--now",
+    metavar="TIMESTAMP",
+    callback=_moment,
+    help="The moment soak times are measured to, ISO 8601 with a zone, such as "
+    "2026-11-21T00:00:00Z (default: the clock).",
+)
+@root_option
+@click.pass_context
+def promote_cmd(
+    ctx: click.Context,
+    model: str,
+    target: str,
+    source: str | None,
+    branch: str | None,
+    commit: bool,
+    body_file: Path | None,
+    now: datetime.datetime,
+    root: Path | None,
+) -> None:
+    """Promote MODEL into environment ENV from the environment before it.
+
+    Copies spec.model (version, artifact, digest, metrics, baseline,
+    evaluation...) and spec.serving.image from the source spec into the
+    target's, keeping the target's own values and every comment; sets
+    rollback.previousVersion to what the target ran. A model new to the
+    target gets a spec made from the source's. Then runs check on all
+    environments (judged against HEAD in a git repository) and renders the
+    target into rendered/. Prints a pull-request body (Markdown) on stdout;
+    progress goes to stderr.
+
+    Exit codes: 0 promoted and clean (or nothing to promote), 1 the check
+    found errors (the edit stays written, nothing is committed), 2 bad input,
+    3 internal error.
+    """
+    from modelrail import gitwork
+    from modelrail.promote import promote
+    from modelrail.repo import repository
+
+    if not _NAME.fullmatch(model):
+        raise UsageError(
+            f"{model!r} is not a model name (a DNS label, like fraud-detector)"
+        )
+    repo = repository(root)
+    env_doc = _environment(repo, target)
+    source = _source(repo, env_doc, target, source)
+    source_side = _side(repo, source, model, must_exist=True)
+    target_side = _side(repo, target, model, must_exist=False)
+    in_git = gitwork.inside(repo.root)
+    if (branch is not None or commit) and not in_git:
+        raise UsageError(
+            f"--branch and --commit need a git repository; {repo.root} is not in one"
+        )
+    if branch is not None:
+        gitwork.check_branch(repo.root, branch)
+    if branch is not None or commit:
+        _refuse_dirty(repo, target, target_side.file, commit=commit)
+    promotion = promote(model, source_side, target_side, env_doc.data)
+    if promotion.noop:
+        click.echo(
+            f"{model} {promotion.version} already runs in {target} as in {source} "
+            f"(same model and image): nothing to promote",
+            err=True,
+        )
+        ctx.exit(EXIT_OK)
+    history = None
+    if in_git and gitwork.has_commits(repo.root):
+        from modelrail.history import GitHistory
+
+        history = GitHistory(repo.root, "HEAD")  # refuses a shallow clone
+    try:
+        if branch is not None:
+            gitwork.switch_new(repo.root, branch)
+            click.echo(f"switched to a new branch {branch!r}", err=True)
+        code = _apply(
+            ctx, repo, promotion, env_doc, target_side.file, history, now, commit,
+            body_file,
+        )  # fmt: skip
+    finally:
+        if history is not None:
+            history.close()
+    ctx.exit(code)
+
+
+def _apply(
+    ctx: click.Context,
+    repo: Repository,
+    promotion: Promotion,
+    env_doc: Document,
+    target_file: str,
+    history: History | None,
+    now: datetime.datetime,
+    commit: bool,
+    body_file: Path | None,
+) -> int:
+    from modelrail import gitwork
+    from modelrail.check import Options, run
+    from modelrail.loader import load_text
+    from modelrail.promotion_body import body, commit_message
+    from modelrail.writer import write_atomic
+
+    write_atomic(repo.root / target_file, promotion.text)
+    what = (
+        f"new spec, {promotion.version}"
+        if promotion.created
+        else f"{promotion.before} -> {promotion.version}"
+    )
+    click.echo(
+        f"wrote {target_file} ({what}; {len(promotion.changes)} field(s) changed)",
+        err=True,
+    )
+    for note in promotion.notes:
+        click.echo(f"note: {note}", err=True)
+    # all environments: the rules across environments judge the promotion
+    options = Options(today=now.date(), history=history, now=now)
+    report = run(repo, (), (), options)
+    _show(ctx, report)
+    code = report.exit_code
+    rendered, render_code = _render(repo, promotion.target)
+    if code == EXIT_OK:
+        code = render_code
+    spec = load_text(promotion.text, target_file).data
+    if commit:
+        if code == EXIT_OK and not isinstance(rendered, str):
+            paths = [target_file, *(f"rendered/{p}" for p in rendered.paths)]
+            message = commit_message(promotion, spec)
+            made = gitwork.commit(repo.root, paths, message)
+            click.echo(
+                f"committed {made[:12]} ({len(paths)} file(s)): "
+                f"{message.splitlines()[0]}",
+                err=True,
+            )
+        else:
+            why = "the check found errors" if report.exit_code else "render failed"
+            click.echo(
+                f"not committed: {why} (the edit stays written); fix it, run "
+                "'modelrail check' and 'modelrail render', and commit",
+                err=True,
+            )
+    text = body(
+        promotion, spec, env_doc.data, report, rendered, target_file=target_file
+    )
+    if body_file is not None:
+        write_atomic(body_file, text)
+    click.echo(text, nl=False)
+    return code
+
+
+def _show(ctx: click.Context, report: Report) -> None:
+    from modelrail.cli import _debug
+    from modelrail.reporters.text import summary
+
+    for finding in report.findings:
+        if not finding.waived:
+            click.echo(str(finding), err=True)
+    for crash in report.crashes:
+        if _debug(ctx):
+            click.echo(crash.traceback, err=True, nl=False)
+        click.echo(f"internal error: {crash}", err=True)
+    click.echo(summary(report), err=True)
+
+
+def _render(repo: Repository, target: str) -> tuple[Rendered | str, int]:
+    """What the render of ``target`` changed (or why it did not run) and the
+    exit code it asks for."""
+    from modelrail.kubeschema import SchemaError
+    from modelrail.render.facts import SpecError
+    from modelrail.render.inputs import BadInput
+    from modelrail.render.renderer import ManifestInvalid
+    from modelrail.render.templating import TemplateFailure
+    from modelrail.rerender import rerender
+
+    try:
+        rendered = rerender(repo, (target,))
+    except (BadInput, SpecError, ManifestInvalid, SchemaError) as exc:
+        click.echo(f"error: not rendered: {exc}", err=True)
+        return str(exc), EXIT_USAGE
+    except TemplateFailure as exc:
+        click.echo(f"template error: not rendered: {exc}", err=True)
+        return str(exc), EXIT_INTERNAL
+    click.echo(
+        f"rendered rendered/{target}/: {len(rendered.added)} added, "
+        f"{len(rendered.changed)} changed, {len(rendered.removed)} removed",
+        err=True,
+    )
+    return rendered, EXIT_OK
+
+
+def _environment(repo: Repository, name: str) -> Document:
+    """The target's environment.yaml, loaded and schema-valid."""
+    from modelrail.check import load_and_validate
+    from modelrail.schema import SchemaSet
+
+    known = repo.environment_names()
+    if name not in known:
+        raise UsageError(
+            f"unknown environment {name!r} (--to); known: {', '.join(known)}"
+        )
+    source = repo.environment_file(name)
+    if not source.path.is_file():
+        raise UsageError(
+            f"{source.display}: no such file; environment {name!r} needs one "
+            "(see schemas/environment.v1.json)"
+        )
+    doc, problems = load_and_validate(source, SchemaSet(repo.schemas_dir))
+    if doc is None:
+        raise UsageError(f"{problems[0]} (fix it first; run 'modelrail check')")
+    return doc
+
+
+def _source(repo: Repository, env_doc: Document, target: str, given: str | None) -> str:
+    """The environment to promote from: ``--from``, else the target's
+    ``spec.promotion.from``."""
+    declared = env_doc.data["spec"].get("promotion", {}).get("from")
+    known = repo.environment_names()
+    if given is None:
+        if declared is None:
+            raise UsageError(
+                f"{env_doc.path}: environment {target!r} has no "
+                "spec.promotion.from (versions enter the chain there); name the "
+                "environment to promote from with --from ENV"
+            )
+        source = str(declared)
+        if source not in known:
+            raise UsageError(
+                f"{env_doc.path}: spec.promotion.from names {source!r}, which is "
+                f"not an environment (known: {', '.join(known)})"
+            )
+    else:
+        source = given
+        if source not in known:
+            raise UsageError(
+                f"unknown environment {source!r} (--from); known: {', '.join(known)}"
+            )
+    if source == target:
+        raise UsageError(
+            f"--from and --to both name {target!r}: promote from another environment"
+        )
+    if given is not None and declared != given:
+        usual = (
+            f"takes versions from {declared!r} (spec.promotion.from)"
+            if declared is not None
+            else "has no promotion source (spec.promotion.from)"
+        )
+        click.echo(
+            f"warning: {target} {usual}, not {given!r}: the promotion policies "
+            "will judge whether an environment is skipped",
+            err=True,
+        )
+    return source
+
+
+def _side(repo: Repository, env: str, model: str, *, must_exist: bool) -> Side:
+    """The spec of ``model`` in ``env``: its text, which must be a valid spec
+    (None when it does not exist and need not)."""
+    from modelrail.check import load_and_validate
+    from modelrail.promote import Side
+    from modelrail.schema import SchemaSet
+
+    path = repo.environments_dir / env / f"{model}.yaml"
+    display = path.relative_to(repo.root).as_posix()
+    if not path.is_file():
+        if must_exist:
+            known = sorted(
+                f.path.stem for f in repo.files(env) if f.kind == "ModelDeployment"
+            )
+            raise UsageError(
+                f"model {model!r} is not in {env}: no {display} (models there: "
+                f"{', '.join(known) or 'none'})"
+            )
+        return Side(env, display, None)
+    doc, problems = load_and_validate(repo.source(path), SchemaSet(repo.schemas_dir))
+    if doc is None:
+        raise UsageError(f"{problems[0]} (fix {display} first; run 'modelrail check')")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        raise UsageError(f"cannot read {display}: {exc}") from exc
+    return Side(env, display, text)
+
+
+def _refuse_dirty(repo: Repository, target: str, spec: str, *, commit: bool) -> None:
+    """The spec promote edits, and with --commit the rendered files it
+    commits, must have no uncommitted change: it would be swept in."""
+    from modelrail import gitwork
+
+    paths = [spec]
+    if commit:  # what the render of the target may rewrite
+        paths += [f"rendered/{target}", "rendered/_bootstrap", "rendered/README.md"]
+    found = gitwork.dirty(repo.root, paths)
+    if found:
+        shown = "; ".join(line.strip() for line in found[:5])
+        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+        raise UsageError(
+            f"uncommitted changes in what promote edits ({shown}{more}): commit "
+            "or stash them first, or run without --branch/--commit"
+        )
