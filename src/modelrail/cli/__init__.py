@@ -66,13 +66,20 @@ def main(debug: bool) -> None:
 
 def _register() -> None:
     from modelrail.cli.check import check_cmd
+    from modelrail.cli.diff import diff_cmd
     from modelrail.cli.policies import explain_cmd, policies_cmd
+    from modelrail.cli.promote import promote_cmd
     from modelrail.cli.render import render_cmd
 
-    main.add_command(check_cmd)
-    main.add_command(policies_cmd)
-    main.add_command(explain_cmd)
-    main.add_command(render_cmd)
+    for command in (
+        check_cmd,
+        render_cmd,
+        diff_cmd,
+        promote_cmd,
+        policies_cmd,
+        explain_cmd,
+    ):
+        main.add_command(command)
 
 
 _register()
