@@ -78,11 +78,16 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
     needed = seconds(soak)
     if elapsed < needed:
         ready = entry.time + datetime.timedelta(seconds=needed)
+        since = (
+            f"{human(elapsed)} before {_stamp(ctx.now)}"
+            if elapsed >= 0
+            else f"after the moment judged, {_stamp(ctx.now)}"
+        )
         yield Hit(
             "/spec/model/version",
             f"version {version} entered {source} at {_stamp(entry.time)} (commit "
-            f"{entry.short}), {human(max(elapsed, 0))} before {_stamp(ctx.now)}; "
-            f"{env.name} needs {soak} there: promote at {_stamp(ready)} or later",
+            f"{entry.short}), {since}; {env.name} needs {soak} there: promote "
+            f"at {_stamp(ready)} or later",
         )
 
 

@@ -162,6 +162,13 @@ def test_soak_restarts_when_the_version_left_and_came_back(repo: Path) -> None:
     assert f"(commit {back[:12]}), 8h before" in message
 
 
+def test_a_moment_before_the_commit_is_said_so(repo: Path) -> None:
+    promote_by_hand(repo)
+    [(_, _, _, rule, message)] = findings(check(repo, "2026-11-09T00:00:00Z"))
+    assert rule == "MR-PROM-003"
+    assert "after the moment judged, 2026-11-09T00:00:00Z; prod needs 24h" in message
+
+
 def test_digest_mismatch_fails_at_the_digest(repo: Path) -> None:
     promote_by_hand(repo, digest="sha256:" + "1" * 64)
     result = check(repo, SOAKED)
