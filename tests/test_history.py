@@ -17,7 +17,21 @@ Every GitHistory here reads a real git repository made in the test's folder
 - a modelrail repository in a subfolder of the git repository reads its
   specs through the subfolder's prefix (spaces and non-ASCII in it too);
 - StaticHistory answers from its mapping, and Context.base_spec turns either
-  history's answer into a Spec, or None.
+  history's answer into a Spec, or None;
+- ``entered`` names the first-parent commit of HEAD that brought a version
+  into a spec, with its committer time (not the author's) in UTC: the
+  commit that set it, not the later ones that kept it; after A -> B -> A
+  the second A; None when HEAD's spec runs another version, was deleted,
+  or never ran it; the working tree and the index do not count; a feature
+  branch merged with --no-ff counts from the merge, however early its own
+  commits are dated; a fast-forward counts from the branch's commit;
+  through a subfolder's prefix too; one ``git log`` per question (the
+  answer, None too, is cached);
+- a shallow clone is refused with what to do (``fetch-depth: 0``), and
+  ``modelrail check --base`` on one exits 2 with that one line.
+
+A gap these tests found stays pinned: a spec committed as ``<name>.yml``
+(which ``check`` reads like a ``.yaml`` one) had no base and no entry.
 
 Three bugs these tests found stay pinned: a folder read once left git's
 answer in the pipe (the reads after it got the answers meant for the reads
@@ -34,11 +48,14 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from click.testing import CliRunner
 
+from modelrail.cli import main
 from modelrail.errors import RepositoryError
-from modelrail.history import GitHistory, History, StaticHistory
+from modelrail.history import Entry, GitHistory, History, StaticHistory
 from modelrail.policy import Context, Spec
 from testing.git import git, hermetic
+from testing.repo import copy_repo
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -406,3 +423,295 @@ def test_base_spec_is_none_for_a_base_that_is_not_a_spec(data: dict[str, Any]) -
     spec = Spec(spec_data(3))
     history = StaticHistory(specs={("staging", "model"): data})
     assert Context(datetime.date(2026, 11, 20), history=history).base_spec(spec) is None
+
+
+def test_static_history_entries() -> None:
+    moment = datetime.datetime(2026, 11, 19, 6, 0, tzinfo=datetime.UTC)
+    entry = Entry("a" * 40, moment)
+    history = StaticHistory(entries={("staging", "model", "1.0.0"): entry})
+    assert history.entered("staging", "model", "1.0.0") is entry
+    assert history.entered("staging", "model", "1.0.1") is None
+    assert history.entered("prod", "model", "1.0.0") is None
+    assert StaticHistory().entered("staging", "model", "1.0.0") is None
+    assert StaticHistory().entries is not StaticHistory().entries
+    assert entry.short == "a" * 12
+
+
+# --- entered: the commit that brought a version ------------------------------------
+
+
+def at(monkeypatch: pytest.MonkeyPatch, moment: str) -> datetime.datetime:
+    """Commit from now on at ``moment`` (committer), authored a year before:
+    entered reads the committer's time (when it reached the branch)."""
+    when = datetime.datetime.fromisoformat(moment)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", moment)
+    authored = when.replace(year=when.year - 1)
+    monkeypatch.setenv("GIT_AUTHOR_DATE", authored.isoformat())
+    return when.astimezone(datetime.UTC)
+
+
+def version_text(version: str, step: int = 1) -> str:
+    return spec_text(step, version)
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Path:
+    """An empty folder for a git repository of the test's own."""
+    top = tmp_path / "top"
+    top.mkdir()
+    return top
+
+
+def entered(top: Path, version: str, name: str = "model") -> Entry | None:
+    with GitHistory(top, "HEAD") as history:
+        return history.entered("staging", name, version)
+
+
+def test_entered_is_the_commit_that_set_the_version(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    when = at(monkeypatch, "2026-03-01T10:00:00+02:00")
+    first = commit(fresh, {SPEC: version_text("1.0.0")})
+    found = entered(fresh, "1.0.0")
+    assert found is not None
+    assert found == Entry(first, datetime.datetime(2026, 3, 1, 8, tzinfo=datetime.UTC))
+    assert found.time == when
+    assert found.time.tzinfo is datetime.UTC
+    assert found.short == first[:12]
+    assert entered(fresh, "1.0.1") is None  # never ran
+    assert entered(fresh, "1.0.0", "other") is None  # no such spec
+
+
+def test_later_commits_that_keep_the_version_keep_the_first(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at(monkeypatch, "2026-03-01T00:00:00Z")
+    commit(fresh, {SPEC: version_text("0.9.0")})
+    when = at(monkeypatch, "2026-03-02T00:00:00Z")
+    first = commit(fresh, {SPEC: version_text("1.0.0", step=1)})
+    at(monkeypatch, "2026-03-03T00:00:00Z")
+    commit(fresh, {SPEC: version_text("1.0.0", step=2)})  # the canary moves on
+    commit(fresh, {"environments/staging/other.yaml": "a: 1\n"})  # another file
+    commit(fresh, {SPEC: version_text("1.0.0", step=2) + "# a comment\n"})
+    assert entered(fresh, "1.0.0") == Entry(first, when)
+    assert entered(fresh, "0.9.0") is None  # it ran, then left
+
+
+def test_a_version_that_left_and_came_back_counts_from_its_return(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at(monkeypatch, "2026-03-01T00:00:00Z")
+    commit(fresh, {SPEC: version_text("1.0.0")})  # A
+    at(monkeypatch, "2026-03-02T00:00:00Z")
+    commit(fresh, {SPEC: version_text("1.1.0")})  # B
+    when = at(monkeypatch, "2026-03-03T00:00:00Z")
+    back = commit(fresh, {SPEC: version_text("1.0.0")})  # A again (a rollback)
+    assert entered(fresh, "1.0.0") == Entry(back, when)
+    assert entered(fresh, "1.1.0") is None  # HEAD runs another version
+
+
+def test_a_deleted_spec_has_no_entry(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at(monkeypatch, "2026-03-01T00:00:00Z")
+    commit(fresh, {SPEC: version_text("1.0.0")})
+    (fresh / SPEC).unlink()
+    commit(fresh, {})
+    assert entered(fresh, "1.0.0") is None
+    when = at(monkeypatch, "2026-03-05T00:00:00Z")
+    again = commit(fresh, {SPEC: version_text("1.0.0")})  # re-added: starts over
+    assert entered(fresh, "1.0.0") == Entry(again, when)
+
+
+def test_a_spec_that_does_not_parse_in_between_ends_the_stretch(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at(monkeypatch, "2026-03-01T00:00:00Z")
+    commit(fresh, {SPEC: version_text("1.0.0")})
+    commit(fresh, {SPEC: "spec: {model: [\n"})
+    when = at(monkeypatch, "2026-03-02T00:00:00Z")
+    fixed = commit(fresh, {SPEC: version_text("1.0.0")})
+    assert entered(fresh, "1.0.0") == Entry(fixed, when)
+
+
+def test_only_head_counts_not_the_index_nor_the_working_tree(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    when = at(monkeypatch, "2026-03-01T00:00:00Z")
+    first = commit(fresh, {SPEC: version_text("1.0.0")})
+    write(fresh, {SPEC: version_text("2.0.0")})
+    git(fresh, "add", SPEC)  # staged
+    write(fresh, {SPEC: version_text("3.0.0")})  # and edited again
+    assert entered(fresh, "1.0.0") == Entry(first, when)
+    assert entered(fresh, "2.0.0") is None
+    assert entered(fresh, "3.0.0") is None
+
+
+def test_a_merged_branch_counts_from_its_merge(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """First-parent: the version reached main when its pull request was
+    merged, not when its branch was written (dated earlier here)."""
+    at(monkeypatch, "2026-03-01T00:00:00Z")
+    commit(fresh, {SPEC: version_text("1.0.0")})
+    git(fresh, "checkout", "-q", "-b", "feature")
+    at(monkeypatch, "2026-03-02T00:00:00Z")
+    written = commit(fresh, {SPEC: version_text("2.0.0", step=0)})
+    commit(fresh, {SPEC: version_text("2.0.0", step=1)})
+    git(fresh, "checkout", "-q", "main")
+    at(monkeypatch, "2026-03-04T00:00:00Z")
+    commit(fresh, {"docs.md": "main moves on\n"})
+    when = at(monkeypatch, "2026-03-10T00:00:00Z")
+    git(fresh, "merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+    merge = git(fresh, "rev-parse", "HEAD")
+    found = entered(fresh, "2.0.0")
+    assert found is not None
+    assert found.commit != written
+    assert found == Entry(merge, when)
+    # on the branch itself, its own commit is the first parent
+    git(fresh, "checkout", "-q", "feature")
+    assert entered(fresh, "2.0.0") == Entry(
+        written, datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC)
+    )
+
+
+def test_a_merge_that_keeps_the_version_keeps_the_entry(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A branch that only moved the canary, merged later: the version was
+    already on main, so its entry stays the earlier commit."""
+    when = at(monkeypatch, "2026-03-01T00:00:00Z")
+    first = commit(fresh, {SPEC: version_text("2.0.0", step=1)})
+    git(fresh, "checkout", "-q", "-b", "canary")
+    at(monkeypatch, "2026-03-02T00:00:00Z")
+    commit(fresh, {SPEC: version_text("2.0.0", step=2)})
+    git(fresh, "checkout", "-q", "main")
+    at(monkeypatch, "2026-03-03T00:00:00Z")
+    git(fresh, "merge", "-q", "--no-ff", "-m", "merge canary", "canary")
+    assert entered(fresh, "2.0.0") == Entry(first, when)
+
+
+def test_a_fast_forward_counts_from_the_branch_commit(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at(monkeypatch, "2026-03-01T00:00:00Z")
+    commit(fresh, {SPEC: version_text("1.0.0")})
+    git(fresh, "checkout", "-q", "-b", "feature")
+    when = at(monkeypatch, "2026-03-02T00:00:00Z")
+    written = commit(fresh, {SPEC: version_text("2.0.0")})
+    git(fresh, "checkout", "-q", "main")
+    at(monkeypatch, "2026-03-09T00:00:00Z")
+    git(fresh, "merge", "-q", "--ff-only", "feature")
+    assert entered(fresh, "2.0.0") == Entry(written, when)
+
+
+def test_entered_through_a_subfolder_prefix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decoy spec at the top level runs the same version from earlier: the
+    answer is the subfolder's own commit."""
+    top = tmp_path / "top"
+    top.mkdir()
+    at(monkeypatch, "2026-03-01T00:00:00Z")
+    commit(top, {SPEC: version_text("1.0.0")})
+    when = at(monkeypatch, "2026-03-02T00:00:00Z")
+    mine = commit(top, {f"ml modèles/{SPEC}": version_text("1.0.0")})
+    at(monkeypatch, "2026-03-03T00:00:00Z")
+    commit(top, {SPEC: version_text("1.0.0", step=3)})  # only the decoy
+    assert entered(top / "ml modèles", "1.0.0") == Entry(mine, when)
+
+
+def test_entered_asks_git_once_per_question(
+    fresh: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    popens: list[subprocess.Popen[Any]],
+) -> None:
+    at(monkeypatch, "2026-03-01T00:00:00Z")
+    commit(fresh, {SPEC: version_text("1.0.0")})
+    commit(fresh, {SPEC: version_text("1.0.0", step=2)})
+    with GitHistory(fresh, "HEAD") as history:
+        del popens[:]  # rev-parse in the constructor
+
+        def logs() -> int:
+            return sum(1 for p in popens if p.args[:2] == ["git", "log"])
+
+        first = history.entered("staging", "model", "1.0.0")
+        assert first is not None
+        assert logs() == 1
+        for _ in range(5):
+            assert history.entered("staging", "model", "1.0.0") is first
+            assert history.entered("staging", "model", "9.9.9") is None
+            assert history.entered("staging", "nope", "1.0.0") is None
+        # one per key with a spec at HEAD (None answers cached too); a spec
+        # not at HEAD needs no log at all
+        assert logs() == 2
+        # the commits are read through the one cat-file process
+        assert [p.args for p in popens if p.args[:2] != ["git", "log"]] == [
+            ["git", "cat-file", "--batch"]
+        ]
+
+
+# --- a shallow clone ------------------------------------------------------------------
+
+
+def shallow_clone(origin: Path, target: Path) -> Path:
+    git(target.parent, "clone", "-q", "--depth", "1", origin.as_uri(), target.name)
+    assert git(target, "rev-parse", "--is-shallow-repository") == "true"
+    return target
+
+
+def test_a_shallow_clone_is_refused(tmp_path: Path) -> None:
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    commit(origin, {SPEC: version_text("1.0.0")})
+    commit(origin, {SPEC: version_text("1.1.0")})
+    clone = shallow_clone(origin, tmp_path / "clone")
+    for ref in ("HEAD", "main", "origin/main"):
+        with pytest.raises(RepositoryError) as error:
+            GitHistory(clone, ref)
+        message = str(error.value)
+        assert message.startswith(f"the clone at {clone} is shallow: "), message
+        assert "git fetch --unshallow" in message
+        assert "fetch-depth: 0" in message
+    GitHistory(origin, "HEAD").close()  # the full history is fine
+    git(clone, "fetch", "-q", "--unshallow")  # what the message says to do
+    with GitHistory(clone, "main") as history:
+        assert history.entered("staging", "model", "1.1.0") is not None
+
+
+def test_check_base_on_a_shallow_clone_exits_2(tmp_path: Path) -> None:
+    origin = copy_repo(tmp_path / "origin")
+    commit(origin, {})
+    commit(origin, {"environments/prod/notes.txt": "a second commit\n"})
+    clone = shallow_clone(origin, tmp_path / "clone")
+    result = CliRunner().invoke(main, ["check", "--root", str(clone), "--base", "main"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"error: the clone at {clone} is shallow: ")
+    assert lines[0].endswith("in GitHub Actions, actions/checkout with fetch-depth: 0)")
+
+
+def test_entered_reads_head_whatever_the_base(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base says what the change started from; when a version entered a
+    spec is a question about the history that is checked out (HEAD)."""
+    at(monkeypatch, "2026-03-01T00:00:00Z")
+    commit(fresh, {SPEC: version_text("1.0.0")})
+    when = at(monkeypatch, "2026-03-02T00:00:00Z")
+    head = commit(fresh, {SPEC: version_text("2.0.0")})
+    with GitHistory(fresh, "HEAD~1") as history:
+        assert history.entered("staging", "model", "2.0.0") == Entry(head, when)
+        assert history.entered("staging", "model", "1.0.0") is None
+
+
+def test_a_yml_spec_has_a_base_and_an_entry(fresh: Path) -> None:
+    first = commit(fresh, {SPEC.replace(".yaml", ".yml"): version_text("1.0.0")})
+    with GitHistory(fresh, "HEAD") as history:
+        assert history.spec_at_base("staging", "model") is not None
+        entry = history.entered("staging", "model", "1.0.0")
+        assert entry is not None
+        assert entry.commit == first

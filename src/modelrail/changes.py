@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 # folders whose change may change any verdict
 EVERYTHING = ("policies", "schemas", "src")
 WATCHED = ("environments", *EVERYTHING)
+# the files of an environment folder that are the context of all its specs
+_CONTEXT = {PurePosixPath(ENVIRONMENT_FILE).stem, PurePosixPath(WAIVERS_FILE).stem}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,15 +75,15 @@ def scope(paths: list[str]) -> Changes:
         parts = PurePosixPath(path).parts
         if parts[0] in EVERYTHING:
             everything = True
-        elif parts[0] == "environments" and len(parts) >= 2:
-            env = parts[1]
-            name = PurePosixPath(path).name
-            if len(parts) != 3 or PurePosixPath(name).suffix not in YAML_SUFFIXES:
+        elif parts[0] == "environments" and len(parts) >= 3:
+            env, name = parts[1], PurePosixPath(path)
+            if len(parts) != 3 or name.suffix not in YAML_SUFFIXES:
                 environments.add(env)  # a stray file: the folder is judged
-            elif name in (ENVIRONMENT_FILE, WAIVERS_FILE):
-                environments.add(env)
+            elif name.stem in _CONTEXT:
+                environments.add(env)  # environment.y(a)ml, waivers.y(a)ml
             else:
-                models.add(PurePosixPath(name).stem)
+                models.add(name.stem)
+        # a file right under environments/ (a README) is in no environment
     return Changes(
         tuple(sorted(paths)), everything, frozenset(environments), frozenset(models)
     )

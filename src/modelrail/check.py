@@ -22,6 +22,7 @@ from modelrail.render.facts import environment_problems as render_environment_pr
 from modelrail.render.facts import problems as render_problems
 from modelrail.repo import (
     ENVIRONMENT_FILE,
+    YAML_SUFFIXES,
     Repository,
     SourceFile,
     select,
@@ -276,11 +277,14 @@ class Peers:
     def spec(self, environment: str, name: str) -> dict[str, Any] | None:
         key = (environment, name)
         if key not in self._specs:
-            path = self.repo.environments_dir / environment / f"{name}.yaml"
             data = None
-            if path.is_file() and environment in self.repo.environment_names():
-                doc, _ = load_and_validate(self.repo.source(path), self.schemas)
-                data = doc.data if doc is not None else None
+            if environment in self.repo.environment_names():
+                for suffix in YAML_SUFFIXES:
+                    path = self.repo.environments_dir / environment / f"{name}{suffix}"
+                    if path.is_file():
+                        doc, _ = load_and_validate(self.repo.source(path), self.schemas)
+                        data = doc.data if doc is not None else None
+                        break
             self._specs[key] = data
         return self._specs[key]
 

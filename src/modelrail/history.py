@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol, Self
 
 from modelrail.errors import RepositoryError
 from modelrail.loader import LoadError, load_text
+from modelrail.repo import YAML_SUFFIXES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -106,18 +107,26 @@ class GitHistory:
         self._entries: dict[tuple[str, str, str], Entry | None] = {}
 
     def spec_at_base(self, environment: str, name: str) -> Mapping[str, Any] | None:
-        path = f"{self.prefix}environments/{environment}/{name}.yaml"
-        if path not in self._cache:
-            self._cache[path] = self._load(path)
-        return self._cache[path]
+        for path in self._paths(environment, name):
+            if path not in self._cache:
+                self._cache[path] = self._load(path)
+            if self._cache[path] is not None:
+                return self._cache[path]
+        return None
 
     def entered(self, environment: str, name: str, version: str) -> Entry | None:
         key = (environment, name, version)
         if key not in self._entries:
-            self._entries[key] = self._entered(
-                f"{self.prefix}environments/{environment}/{name}.yaml", version
-            )
+            # the spec's file at HEAD (one read each, through cat-file), then
+            # one log of it
+            here = [p for p in self._paths(environment, name) if self.read(p, "HEAD")]
+            self._entries[key] = self._entered(here[0], version) if here else None
         return self._entries[key]
+
+    def _paths(self, environment: str, name: str) -> list[str]:
+        """Where a spec may be: ``<name>.yaml``, else ``<name>.yml``."""
+        folder = f"{self.prefix}environments/{environment}"
+        return [f"{folder}/{name}{suffix}" for suffix in YAML_SUFFIXES]
 
     def _entered(self, path: str, version: str) -> Entry | None:
         # newest first, along the first parents: on main, a merged pull
@@ -151,9 +160,12 @@ class GitHistory:
         assert batch.stdout is not None
         batch.stdin.write(f"{commit or self.commit}:{path}\n".encode())
         batch.stdin.flush()
-        header = batch.stdout.readline().decode("utf-8", "replace").split()
+        line = batch.stdout.readline().decode("utf-8", "replace").rstrip("\n")
+        if line.endswith((" missing", " ambiguous")):
+            return None  # "<object> missing" (the object may hold spaces)
+        header = line.split()
         if len(header) != 3:
-            return None  # "<object> missing": nothing follows
+            raise RepositoryError(f"git cat-file answered {line!r}")
         # the object's content follows whatever it is: read it all, so the
         # next answer starts where it should
         body = _read_exactly(batch.stdout, int(header[2]) + 1)

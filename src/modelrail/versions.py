@@ -19,7 +19,7 @@ Key = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
 
 def key(version: str) -> Key | None:
     """A sort key with SemVer precedence; None when ``version`` is not one."""
-    match = _SEMVER.match(version)
+    match = _SEMVER.fullmatch(version)
     if match is None:
         return None
     major, minor, patch, pre = match.groups()
