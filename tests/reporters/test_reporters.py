@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
+import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelrail.check import Report
+from modelrail.cli import main
 from modelrail.cli.options import FORMATS
 from modelrail.findings import Finding, Location, Severity
 from modelrail.reporters import REPORTERS, RunInfo
 from modelrail.reporters import text as text_reporter
+from testing.repo import copy_repo, replace_once
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 RUN = RunInfo("9.9.9")
 
@@ -125,3 +133,46 @@ def test_text_output_has_one_line_per_finding_whatever_the_messages() -> None:
         assert len(out.splitlines()) == len(findings) + 1
 
     one_line_each()
+
+
+def test_every_reporter_ends_its_output_with_one_newline() -> None:
+    for fmt, reporter in REPORTERS.items():
+        for rep in (
+            Report((), 0, ()),
+            report(Finding(Location("f.yaml"), "R", Severity.INFO, "i")),
+        ):
+            out = reporter(rep, RUN)
+            assert out.endswith("\n"), fmt
+            assert not out.endswith("\n\n"), fmt
+            assert out == reporter(rep, RUN), fmt
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_check_writes_every_format(fmt: str, tmp_path: Path) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    replace_once(
+        repo / "environments" / "dev" / "churn-predictor.yaml",
+        "runAsNonRoot: true",
+        "runAsNonRoot: false",
+    )
+    out = tmp_path / f"report.{fmt}"
+    runner = CliRunner()
+    args = ["check", "--root", str(repo), "--format", fmt]
+    result = runner.invoke(main, [*args, "--output", str(out)])
+    assert result.exit_code == 1, result.output
+    written = out.read_text(encoding="utf-8")
+    assert "MR-SEC-001" in written
+    assert "churn-predictor.yaml" in written
+    # the same bytes on stdout
+    assert runner.invoke(main, args).stdout == written
+
+
+def test_docs_url_is_absolute_or_nothing() -> None:
+    assert RunInfo("1").docs_url("docs/policies.md#x") == ""
+    for base in (
+        "https://example.com/o/r/blob/abc",
+        "https://example.com/o/r/blob/abc/",
+    ):
+        assert RunInfo("1", docs_base=base).docs_url("docs/policies.md#x") == (
+            "https://example.com/o/r/blob/abc/docs/policies.md#x"
+        )

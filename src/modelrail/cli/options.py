@@ -10,7 +10,8 @@ import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = ("json", "text")  # kept in step with reporters.REPORTERS by a test
+# kept in step with reporters.REPORTERS by a test
+FORMATS = ("github", "json", "junit", "markdown", "sarif", "text")
 
 
 def root_option(func: F) -> F:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Escape control and line-break characters: one finding is one line, so a
     key or value holding a newline or an ANSI escape cannot forge another."""
     if text.isprintable():
@@ -31,13 +31,13 @@ def line(finding: Finding, *, color: bool = False) -> str:
     if color:
         severity = click.style(severity, fg=_COLORS[finding.severity], bold=True)
         rule = click.style(rule, dim=True)
-    fix = f" (fix: {_printable(finding.remediation)})" if finding.remediation else ""
-    where = _printable(str(finding.location))
+    fix = f" (fix: {printable(finding.remediation)})" if finding.remediation else ""
+    where = printable(str(finding.location))
     if finding.waiver:
         # still shown, never silently dropped; it just no longer fails the run
         severity = f"{severity} (waived)"
-        fix = f" ({_printable(finding.waiver)})"
-    return f"{where}: {severity} {rule} {_printable(finding.message)}{fix}"
+        fix = f" ({printable(finding.waiver)})"
+    return f"{where}: {severity} {rule} {printable(finding.message)}{fix}"
 
 
 def summary(report: Report) -> str:

@@ -1,0 +1,147 @@
+"""A Markdown summary for a pull-request comment or a job summary.
+
+A headline (clean, or how many errors, warnings and infos), a call-out when a
+policy crashed, a table of the findings (location, severity, rule, message,
+fix), and the waived findings in a collapsed ``<details>``. Every text from
+the files checked is escaped: Markdown and HTML syntax (pipes, backticks,
+``<``, ``>``, ``#``, brackets, ...) shows as itself, line breaks become
+``<br>``, and an ``@`` gets a zero-width space after it so that no message
+mentions (and notifies) anyone. A long message is cut, and the whole stays
+under GitHub's 65536-character limit for a comment: the rows that do not fit
+are left out, with a note of how many.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from modelrail.findings import Finding, Severity
+from modelrail.reporters.rules import policy_doc
+from modelrail.reporters.text import printable, summary
+
+if TYPE_CHECKING:
+    from modelrail.check import Report
+    from modelrail.engine import Policy
+    from modelrail.reporters import RunInfo
+
+LIMIT = 65536  # characters in a GitHub comment
+CELL = 1000  # characters of one message or fix shown, before escaping
+CRASHES = 10  # crashes listed (a broken policy may crash on every spec)
+# ASCII punctuation Markdown may read as syntax: backslash-escaped
+_PUNCTUATION = re.compile(r"([\\`*_\[\]#!|~])")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_MENTION = re.compile(r"(?<!\w)@(?=[\w-])")
+
+
+def escape(text: str, *, limit: int = CELL) -> str:
+    """``text`` as inline Markdown that shows exactly that text, on one line."""
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    lines = re.split(r"\r\n|\r|\n", text)
+    out = []
+    for part in lines:
+        part = printable(part)
+        part = "".join(_ENTITIES.get(c, c) for c in part)
+        part = _PUNCTUATION.sub(r"\\\1", part)
+        out.append(_MENTION.sub("@&#8203;", part))
+    return "<br>".join(out)
+
+
+def render(report: Report, run: RunInfo) -> str:
+    policies = {policy.id: policy for policy in report.rules}
+    head = [f"### modelrail check: {_headline(report)}", "", escape(summary(report))]
+    if report.crashes:
+        head += [
+            "",
+            "> [!CAUTION]",
+            (
+                "> A policy crashed: the findings below are incomplete. Run "
+                "`modelrail check --debug` for the traceback and report it to "
+                "the policy's owners."
+            ),
+            ">",
+            *(f"> - {escape(str(c))}" for c in report.crashes[:CRASHES]),
+        ]
+        if len(report.crashes) > CRASHES:
+            head.append(f"> - and {len(report.crashes) - CRASHES} more")
+    active = [f for f in report.findings if not f.waived]
+    waived = [f for f in report.findings if f.waived]
+    sections: list[tuple[str, str, list[Finding], str]] = []
+    if active:
+        sections.append(("", "Fix", active, ""))
+    if waived:
+        n = len(waived)
+        opening = (
+            f"<details><summary>{n} waived finding{'s' * (n != 1)} "
+            "(they do not fail the run)</summary>\n\n"
+        )
+        sections.append((opening, "Waived by", waived, "\n</details>\n"))
+    text = "\n".join(head) + "\n"
+    # room for what may follow the rows: the closings and the note
+    reserve = 300 + sum(len(closing) for *_, closing in sections)
+    left_out = 0
+    for opening, last, findings, closing in sections:
+        part = f"\n{opening}{_header(last)}\n"
+        if left_out or len(text) + len(part) + reserve > LIMIT:
+            left_out += len(findings)
+            continue
+        text += part
+        for i, finding in enumerate(findings):
+            row = _row(finding, policies, run) + "\n"
+            if len(text) + len(row) + reserve > LIMIT:
+                left_out += len(findings) - i
+                break
+            text += row
+        text += closing
+    if left_out:
+        text += (
+            f"\n**{left_out} more finding{'s' * (left_out != 1)} not shown** "
+            "(a comment holds at most 65536 characters): run `modelrail check` "
+            "for the full list.\n"
+        )
+    return text
+
+
+def _header(last: str) -> str:
+    return (
+        f"| Location | Severity | Rule | Message | {last} |\n"
+        "| --- | --- | --- | --- | --- |"
+    )
+
+
+def _headline(report: Report) -> str:
+    parts = []
+    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        n = report.count(severity)
+        if n:
+            parts.append(f"{n} {severity.label}{'s' * (n != 1)}")
+    if report.crashes:
+        n = len(report.crashes)
+        parts.insert(0, f"{n} policy crash{'es' * (n != 1)}")
+    if not parts:
+        waived = f" ({report.waived} waived)" if report.waived else ""
+        return f":white_check_mark: clean{waived}"
+    mark = ":information_source:"
+    if report.worst is Severity.ERROR or report.crashes:
+        mark = ":x:"
+    elif report.worst is Severity.WARNING:
+        mark = ":warning:"
+    return f"{mark} {', '.join(parts)}"
+
+
+def _rule(rule: str, policies: dict[str, Policy], run: RunInfo) -> str:
+    url = run.docs_url(policy_doc(policies[rule])) if rule in policies else ""
+    cell = f"`{rule}`" if re.fullmatch(r"[A-Z0-9-]+", rule) else escape(rule)
+    return f"[{cell}]({url})" if url else cell
+
+
+def _row(finding: Finding, policies: dict[str, Policy], run: RunInfo) -> str:
+    cells = [
+        escape(str(finding.location)),
+        finding.severity.label,
+        _rule(finding.rule, policies, run),
+        escape(finding.message),
+        escape(finding.waiver or finding.remediation),
+    ]
+    return "| " + " | ".join(cells) + " |"
