@@ -25,6 +25,8 @@ from testing.repo import ROOT, copy_repo, line_of, replace_once
 if TYPE_CHECKING:
     from pathlib import Path
 
+    import pytest
+
     from modelrail.check import Report
 
 RUN = RunInfo("1.2.3")
@@ -274,3 +276,32 @@ def test_any_text_gives_valid_sarif(found: list[Finding]) -> None:
     assert len(run["results"]) == len(found)
     assert sample.from_sarif(sarif.render(report, RUN)) == sample.keys(report)
     assert sarif.render(report, RUN) == sarif.render(report, RUN)
+
+
+def test_in_github_actions_rules_link_to_the_docs_of_the_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check`` links each rule to docs/policies.md at the commit being
+    checked when GitHub Actions says which; a sha that is not one gives no
+    link (the value goes into a URL)."""
+    repo = copy_repo(tmp_path / "repo")
+    monkeypatch.delenv("MODELRAIL_DOCS_URL", raising=False)
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "example-org/modelrail")
+
+    def help_uri(sha: str) -> str | None:
+        monkeypatch.setenv("GITHUB_SHA", sha)
+        result = CliRunner().invoke(
+            main, ["check", "--root", str(repo), "--format", "sarif"]
+        )
+        assert result.exit_code == 0, result.output
+        rules = valid(result.stdout)["runs"][0]["tool"]["driver"]["rules"]
+        rule = next(r for r in rules if r["id"] == "MR-SEC-001")
+        return rule.get("helpUri")
+
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    assert help_uri(sha) == (
+        f"https://github.com/example-org/modelrail/blob/{sha}/docs/policies.md"
+        "#mr-sec-001-run-as-non-root"
+    )
+    assert help_uri("main?x=1") is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import sys
 from typing import TYPE_CHECKING
@@ -53,6 +54,21 @@ def _moment(
             param=param,
         )
     return moment.astimezone(datetime.UTC)
+
+
+def _docs_base() -> str:
+    """Where the repository's files are browsable, for links to the policy
+    docs (SARIF ``helpUri``): in GitHub Actions, the commit being checked;
+    ``MODELRAIL_DOCS_URL`` overrides; elsewhere, no links."""
+    if os.environ.get("MODELRAIL_DOCS_URL"):
+        return os.environ["MODELRAIL_DOCS_URL"]
+    parts = [
+        os.environ.get(name, "")
+        for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA")
+    ]
+    if not all(parts) or not re.fullmatch(r"[0-9a-f]{40}", parts[2]):
+        return ""
+    return f"{parts[0].rstrip('/')}/{parts[1]}/blob/{parts[2]}/"
 
 
 def now_option(func: F) -> F:
@@ -143,7 +159,7 @@ def check_cmd(
         if history is not None:
             history.close()
     color = output is None and fmt == "text" and sys.stdout.isatty()
-    text = REPORTERS[fmt](report, RunInfo(__version__, color=color))
+    text = REPORTERS[fmt](report, RunInfo(__version__, color, _docs_base()))
     if output is not None:
         write_atomic(output, text)
         if fmt != "text":
