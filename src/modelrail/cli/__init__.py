@@ -67,6 +67,7 @@ def main(debug: bool) -> None:
 def _register() -> None:
     from modelrail.cli.check import check_cmd
     from modelrail.cli.diff import diff_cmd
+    from modelrail.cli.gate import gate_cmd
     from modelrail.cli.policies import explain_cmd, policies_cmd
     from modelrail.cli.promote import promote_cmd
     from modelrail.cli.render import render_cmd
@@ -76,6 +77,7 @@ def _register() -> None:
         render_cmd,
         diff_cmd,
         promote_cmd,
+        gate_cmd,
         policies_cmd,
         explain_cmd,
     ):

@@ -1,0 +1,163 @@
+"""``modelrail gate``: evidence before a version enters an environment."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from modelrail.cli.options import output_option, root_option
+from modelrail.gate.report import FORMATS
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _at(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> datetime.datetime | None:
+    if value is None:
+        return None
+    from modelrail.gate.inputs import parse_at
+
+    try:
+        return parse_at(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time; write 2026-11-21T08:00:00Z",
+            ctx=ctx,
+            param=param,
+        ) from None
+
+
+@click.command("gate")
+@click.argument("model")
+@click.option(
+    "--env",
+    "-e",
+    "environment",
+    required=True,
+    metavar="ENV",
+    help="The environment the version is about to enter (e.g. prod).",
+)
+@click.option(
+    "--prometheus",
+    metavar="URL",
+    help="Prometheus of the promotion source (default: its environment file's "
+    "spec.monitoring.prometheus). Token: MODELRAIL_PROMETHEUS_TOKEN.",
+)
+@click.option(
+    "--registry",
+    metavar="URL",
+    help="The MLflow registry (default: ENV's spec.modelRegistry.url). Token: "
+    "MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and _PASSWORD.",
+)
+@click.option(
+    "--window",
+    metavar="DURATION",
+    help="How far back the SLO record is read, such as 24h (default: ENV's "
+    "promotion.soak, else 24h).",
+)
+@click.option(
+    "--at",
+    metavar="TIME",
+    callback=_at,
+    help="The end of the window, ISO 8601 such as 2026-11-21T08:00:00Z "
+    "(default: now); fixes a run so it can be reproduced.",
+)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown for a pull-request comment, json for "
+    "an attestation.",
+)
+@output_option
+@root_option
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Seconds to wait for a connection, and for an answer.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0, max=10),
+    default=3,
+    show_default=True,
+    help="Attempts after the first on connection errors, 429 and 5xx answers.",
+)
+@click.option(
+    "--backoff",
+    type=click.FloatRange(min=0),
+    default=0.5,
+    show_default=True,
+    help="Seconds before the first retry, doubled for each next one (0: none).",
+)
+@click.pass_context
+def gate_cmd(
+    ctx: click.Context,
+    model: str,
+    environment: str,
+    prometheus: str | None,
+    registry: str | None,
+    window: str | None,
+    at: datetime.datetime | None,
+    fmt: str,
+    output: Path | None,
+    root: Path | None,
+    timeout: float,
+    retries: int,
+    backoff: float,
+) -> None:
+    """Check a version's evidence before it enters ENV.
+
+    The SLO record of MODEL's candidate version (ENV's spec) in ENV's
+    promotion source, from its Prometheus: availability, error rate and p95
+    latency over the window, against ENV's SLOs. The version in the MLflow
+    registry: its source is the spec's artifact, the spec's metrics are the
+    run's, the quality metric reaches 95 % of the baseline's, and the spec's
+    own gates. See docs/gate.md.
+
+    Exit codes: 0 every item met, 1 an item missed or without data, 2 bad
+    input or an evidence source that cannot be read.
+    """
+    from modelrail import __version__
+    from modelrail.gate import auth, inputs
+    from modelrail.gate.report import REPORTS
+    from modelrail.gate.run import run
+    from modelrail.gate.transport import Settings
+    from modelrail.repo import repository
+    from modelrail.writer import write_atomic
+
+    if at is None:
+        at = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    resolved = inputs.resolve(
+        repository(root),
+        model,
+        environment,
+        at=at,
+        window=window,
+        prometheus=prometheus,
+        registry=registry,
+    )
+    result = run(
+        resolved,
+        Settings(timeout=timeout, retries=retries, backoff=backoff),
+        prometheus_auth=auth.prometheus(os.environ),
+        registry_auth=auth.mlflow(os.environ),
+    )
+    text = REPORTS[fmt](result, __version__)
+    if output is not None:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+    for message in result.errors:
+        click.echo(f"error: {message}", err=True)
+    ctx.exit(result.exit_code)

@@ -1,0 +1,66 @@
+"""Prometheus instant queries: the HTTP API's answers read strictly.
+
+``GET /api/v1/query?query=...&time=...`` answers
+``{"status": "success", "data": {"resultType": "vector", "result": [...]}}``;
+anything else is a :class:`SourceError` (``status: error`` quotes Prometheus'
+own ``errorType`` and ``error``). A vector's samples are exact decimals
+(``NaN`` and ``+Inf`` included: the caller decides what they mean).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from modelrail.gate.evidence import decimal
+from modelrail.gate.transport import SourceError
+
+if TYPE_CHECKING:
+    import datetime
+    from decimal import Decimal
+
+    from modelrail.gate.transport import Endpoint
+
+QUERY = "/api/v1/query"
+
+
+def instant(endpoint: Endpoint, promql: str, at: datetime.datetime) -> list[Decimal]:
+    """The sample values of ``promql``'s vector at ``at`` ([] when empty)."""
+    stamp = f"{at.timestamp():.3f}"
+    answer = endpoint.get(QUERY, {"query": promql, "time": stamp})
+    body: Any = answer.body
+    if not isinstance(body, dict) or "status" not in body:
+        raise _shape(endpoint, promql, "no status")
+    if body["status"] == "error":
+        kind = body.get("errorType", "error")
+        raise SourceError(
+            f"{endpoint.where} refused the query {promql!r}: {kind}: "
+            f"{body.get('error', '(no message)')}"
+        )
+    if answer.status != 200 or body["status"] != "success":
+        raise _shape(
+            endpoint, promql, f"HTTP {answer.status}, status {body['status']!r}"
+        )
+    data = body.get("data")
+    if not isinstance(data, dict) or data.get("resultType") != "vector":
+        kind = data.get("resultType") if isinstance(data, dict) else None
+        raise _shape(endpoint, promql, f"result type {kind!r}, not a vector")
+    result = data.get("result")
+    if not isinstance(result, list):
+        raise _shape(endpoint, promql, "no result list")
+    values = []
+    for sample in result:
+        value = sample.get("value") if isinstance(sample, dict) else None
+        if not isinstance(value, list) or len(value) != 2:
+            raise _shape(endpoint, promql, f"a sample without a value: {sample!r}")
+        try:
+            values.append(decimal(value[1]))
+        except (TypeError, ValueError):
+            raise _shape(endpoint, promql, f"a sample value {value[1]!r}") from None
+    return values
+
+
+def _shape(endpoint: Endpoint, promql: str, what: str) -> SourceError:
+    return SourceError(
+        f"{endpoint.where} answered the query {promql!r} with JSON that is not a "
+        f"Prometheus query result ({what}): is {endpoint.url} Prometheus' base URL?"
+    )

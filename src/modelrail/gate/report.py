@@ -1,0 +1,172 @@
+"""A gate result as text (a terminal), Markdown (a pull-request comment) or
+JSON (an attestation stored next to the promotion commit).
+
+Pure and deterministic: the same result gives the same bytes (sorted keys,
+no clock: the time in it is the run's ``at``, which ``--at`` fixes).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from modelrail.gate.evidence import Item, Verdict, show
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from modelrail.gate.run import Result
+
+FORMAT_VERSION = 1
+KIND = "GateAttestation"
+_MARKS = {
+    Verdict.MET: "✅",
+    Verdict.MISSED: "❌",
+    Verdict.NO_DATA: "⚠️",
+    Verdict.ERROR: "⛔",
+}
+_OUTCOME_MARKS = {"passed": "✅", "failed": "❌", "error": "⛔"}
+
+
+def _measured(value: Decimal | str | None) -> float | str | None:
+    if isinstance(value, Decimal):
+        return float(value) if value.is_finite() else str(value)
+    return value
+
+
+def _summary(items: tuple[Item, ...]) -> dict[str, int]:
+    return {v.value: sum(1 for i in items if i.verdict is v) for v in Verdict}
+
+
+def _counts(items: tuple[Item, ...]) -> str:
+    return ", ".join(f"{n} {name}" for name, n in _summary(items).items() if n)
+
+
+def document(result: Result, tool_version: str) -> dict[str, Any]:
+    """The attestation: the inputs, each evidence item, the outcome."""
+    inputs = result.inputs
+    model = inputs.spec["spec"]["model"]
+    return {
+        "formatVersion": FORMAT_VERSION,
+        "kind": KIND,
+        "tool": {"name": "modelrail", "version": tool_version},
+        "outcome": result.outcome,
+        "model": inputs.model,
+        "version": inputs.version,
+        "digest": model.get("digest"),
+        "artifact": model["artifact"],
+        "registryEntry": model.get("registry"),
+        "spec": inputs.spec_file,
+        "environment": inputs.environment,
+        "source": {"environment": inputs.source, "namespace": inputs.namespace},
+        "window": {"duration": inputs.window, "seconds": inputs.window_seconds},
+        "at": inputs.at_text,
+        "urls": {"prometheus": inputs.prometheus_url, "registry": inputs.registry_url},
+        "qualityRatio": float(inputs.ratio),
+        "summary": _summary(result.items),
+        "evidence": [
+            {
+                "key": item.key,
+                "source": item.source,
+                "item": item.title,
+                "value": item.value,
+                "measured": _measured(item.measured),
+                "threshold": item.threshold,
+                "verdict": item.verdict.value,
+                "detail": item.detail,
+                "query": item.query,
+            }
+            for item in result.items
+        ],
+    }
+
+
+def as_json(result: Result, tool_version: str) -> str:
+    return json.dumps(document(result, tool_version), indent=2, sort_keys=True) + "\n"
+
+
+def _heading(result: Result) -> tuple[str, str]:
+    inputs = result.inputs
+    what = f"{inputs.model} {inputs.version} into {inputs.environment}"
+    where = (
+        f"SLO record of {inputs.source} (namespace {inputs.namespace}) in "
+        f"Prometheus {inputs.prometheus_url} over {inputs.window} until "
+        f"{inputs.at_text}; model registry {inputs.registry_url}"
+    )
+    return what, where
+
+
+def as_text(result: Result, tool_version: str) -> str:
+    what, where = _heading(result)
+    rows = [("ITEM", "VALUE", "THRESHOLD", "VERDICT")] + [
+        (i.title, i.value or "-", i.threshold or "-", i.verdict.value)
+        for i in result.items
+    ]
+    widths = [max(len(row[c]) for row in rows) for c in range(3)]
+    lines = [
+        f"gate {what}: {result.outcome.upper()} ({_counts(result.items)})",
+        where,
+        "",
+    ]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[3]]).rstrip())
+    notes = [i for i in result.items if i.detail and i.verdict is not Verdict.MET]
+    if notes:
+        lines.append("")
+        lines.extend(f"{i.verdict.value}: {i.title}: {i.detail}" for i in notes)
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") or "-"
+
+
+def as_markdown(result: Result, tool_version: str) -> str:
+    inputs = result.inputs
+    mark = _OUTCOME_MARKS[result.outcome]
+    lines = [
+        (
+            f"### {mark} modelrail gate: `{inputs.model}` {inputs.version} into "
+            f"{inputs.environment}: {result.outcome}"
+        ),
+        "",
+        (
+            f"SLO record of **{inputs.source}** (namespace `{inputs.namespace}`) "
+            f"over {inputs.window} until {inputs.at_text}, from Prometheus "
+            f"`{inputs.prometheus_url}`; model evidence from the MLflow registry "
+            f"`{inputs.registry_url}`. {_counts(result.items)}."
+        ),
+        "",
+        "| Evidence | Value | Threshold | Verdict |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines.extend(
+        f"| {_cell(i.title)} | {_cell(i.value)} | {_cell(i.threshold)} | "
+        f"{_MARKS[i.verdict]} {i.verdict.value} |"
+        for i in result.items
+    )
+    notes = [i for i in result.items if i.detail and i.verdict is not Verdict.MET]
+    if notes:
+        lines.append("")
+        lines.extend(
+            f"- **{_cell(i.title)}** ({i.verdict.value}): {i.detail}" for i in notes
+        )
+    ratio = show(inputs.ratio * 100)
+    lines += [
+        "",
+        (
+            f"<sub>modelrail {tool_version}; quality gate {ratio} % of the "
+            f"baseline (MR-MDL-003); spec `{inputs.spec_file}`.</sub>"
+        ),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+REPORTS: dict[str, Callable[[Result, str], str]] = {
+    "json": as_json,
+    "markdown": as_markdown,
+    "text": as_text,
+}
+FORMATS = tuple(sorted(REPORTS))

@@ -1,0 +1,77 @@
+"""One gate run: both sources read, every item judged, nothing printed.
+
+Each source is read on its own: when one cannot be read (down, slow,
+answering nonsense), its items are replaced by one ``error`` item that says
+why, and the other source is still read, so a report shows all that is
+known. A run with an error item exits 2: an unreachable source is never a
+pass.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from modelrail.gate import model, slo
+from modelrail.gate.evidence import PROMETHEUS, REGISTRY, Item, Verdict
+from modelrail.gate.evidence import exit_code as items_exit_code
+from modelrail.gate.evidence import outcome as items_outcome
+from modelrail.gate.registry import Registry
+from modelrail.gate.transport import Auth, Endpoint, Settings, SourceError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from modelrail.gate.inputs import Inputs
+
+PROMETHEUS_NAME = "Prometheus"
+REGISTRY_NAME = "the MLflow registry"
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    inputs: Inputs
+    items: tuple[Item, ...]
+
+    @property
+    def exit_code(self) -> int:
+        return items_exit_code(self.items)
+
+    @property
+    def outcome(self) -> str:
+        return items_outcome(self.items)
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return tuple(i.detail for i in self.items if i.verdict is Verdict.ERROR)
+
+
+def run(
+    inputs: Inputs,
+    settings: Settings,
+    *,
+    prometheus_auth: Auth | None = None,
+    registry_auth: Auth | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Result:
+    items: list[Item] = []
+    with Endpoint(
+        PROMETHEUS_NAME, inputs.prometheus_url, settings, prometheus_auth, sleep=sleep
+    ) as endpoint:
+        try:
+            items.extend(slo.evidence(endpoint, inputs))
+        except SourceError as exc:
+            items.append(_error(f"{PROMETHEUS}.error", PROMETHEUS, "SLO record", exc))
+    with Endpoint(
+        REGISTRY_NAME, inputs.registry_url, settings, registry_auth, sleep=sleep
+    ) as endpoint:
+        try:
+            items.extend(model.evidence(Registry(endpoint), inputs))
+        except SourceError as exc:
+            items.append(_error(f"{REGISTRY}.error", REGISTRY, "model registry", exc))
+    return Result(inputs, tuple(items))
+
+
+def _error(key: str, source: str, title: str, exc: SourceError) -> Item:
+    return Item(key, source, title, Verdict.ERROR, "", "readable", str(exc))
