@@ -67,20 +67,31 @@ def body(
     rendered: Rendered | str,
     *,
     target_file: str,
+    gate: str = "",
 ) -> str:
     """The pull-request body. ``doc`` is the target spec after the change,
     ``environment`` the target's environment.yaml, ``rendered`` what the
-    render changed (or why it did not run)."""
+    render changed (or why it did not run), ``gate`` the Markdown of
+    ``modelrail gate`` on the promoted spec (``promote --gate``)."""
     spec = _section(doc, "spec")
     parts = [
         _intro(promotion, environment, target_file),
         _changes(promotion),
         _canary(spec, promotion.target),
         _evidence(spec),
+        *([_gate(gate)] if gate else []),
         _policies(report),
         _rendered(rendered),
     ]
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+
+def _gate(markdown: str) -> str:
+    """The gate's own report, one heading level down."""
+    lines = [
+        f"#{line}" if line.startswith("#") else line for line in markdown.splitlines()
+    ]
+    return "### Gate evidence\n\n" + "\n".join(lines)
 
 
 def _intro(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,6 +80,26 @@ def _moment(
     help="Also write the pull-request body (Markdown) to this file.",
 )
 @click.option(
+    "--gate",
+    is_flag=True,
+    help="Also run 'modelrail gate' on the promoted spec (SLO record of the "
+    "source, the version in the model registry) and put its evidence in the "
+    "body; a gate that fails means no commit. URLs from the environment files "
+    "(or --prometheus/--registry), tokens from the environment (docs/gate.md).",
+)
+@click.option(
+    "--prometheus",
+    metavar="URL",
+    default=None,
+    help="With --gate: the source's Prometheus (default: its environment.yaml).",
+)
+@click.option(
+    "--registry",
+    metavar="URL",
+    default=None,
+    help="With --gate: the MLflow registry (default: the target's environment.yaml).",
+)
+@click.option(
     "--now",
     metavar="TIMESTAMP",
     callback=_moment,
@@ -95,6 +116,9 @@ def promote_cmd(
     branch: str | None,
     commit: bool,
     body_file: Path | None,
+    gate: bool,
+    prometheus: str | None,
+    registry: str | None,
     now: datetime.datetime,
     root: Path | None,
 ) -> None:
@@ -110,8 +134,9 @@ def promote_cmd(
     progress goes to stderr.
 
     Exit codes: 0 promoted and clean (or nothing to promote), 1 the check
-    found errors (the edit stays written, nothing is committed), 2 bad input,
-    3 internal error.
+    found errors or the gate failed (the edit stays written, nothing is
+    committed), 2 bad input or an evidence source that cannot be read, 3
+    internal error.
     """
     from modelrail import gitwork
     from modelrail.promote import promote
@@ -127,6 +152,8 @@ def promote_cmd(
     source_side = _side(repo, source, model, must_exist=True)
     target_side = _side(repo, target, model, must_exist=False)
     in_git = gitwork.inside(repo.root)
+    if (prometheus is not None or registry is not None) and not gate:
+        raise UsageError("--prometheus and --registry go with --gate")
     if (branch is not None or commit) and not in_git:
         raise UsageError(
             f"--branch and --commit need a git repository; {repo.root} is not in one"
@@ -152,9 +179,10 @@ def promote_cmd(
         if branch is not None:
             gitwork.switch_new(repo.root, branch)
             click.echo(f"switched to a new branch {branch!r}", err=True)
+        gating = Gating(prometheus, registry) if gate else None
         code = _apply(
             ctx, repo, promotion, env_doc, target_side.file, history, now, commit,
-            body_file,
+            body_file, gating,
         )  # fmt: skip
     finally:
         if history is not None:
@@ -172,6 +200,7 @@ def _apply(
     now: datetime.datetime,
     commit: bool,
     body_file: Path | None,
+    gating: Gating | None = None,
 ) -> int:
     from modelrail import gitwork
     from modelrail.check import Options, run
@@ -200,6 +229,10 @@ def _apply(
     if code == EXIT_OK:
         code = render_code
     spec = load_text(promotion.text, target_file).data
+    evidence = ""
+    if gating is not None:
+        evidence, gate_code = _gate(repo, promotion.name, promotion.target, gating, now)
+        code = max(code, gate_code)
     if commit:
         if code == EXIT_OK and not isinstance(rendered, str):
             paths = [target_file, *(f"rendered/{p}" for p in rendered.paths)]
@@ -211,19 +244,71 @@ def _apply(
                 err=True,
             )
         else:
-            why = "the check found errors" if report.exit_code else "render failed"
+            why = (
+                "the check found errors"
+                if report.exit_code
+                else "render failed"
+                if render_code
+                else "the gate did not pass"
+            )
             click.echo(
                 f"not committed: {why} (the edit stays written); fix it, run "
                 "'modelrail check' and 'modelrail render', and commit",
                 err=True,
             )
     text = body(
-        promotion, spec, env_doc.data, report, rendered, target_file=target_file
+        promotion,
+        spec,
+        env_doc.data,
+        report,
+        rendered,
+        target_file=target_file,
+        gate=evidence,
     )
     if body_file is not None:
         write_atomic(body_file, text)
     click.echo(text, nl=False)
     return code
+
+
+@dataclass(frozen=True, slots=True)
+class Gating:
+    """``--gate``: where the evidence is (None: the environment files say)."""
+
+    prometheus: str | None
+    registry: str | None
+
+
+def _gate(
+    repo: Repository, model: str, target: str, gating: Gating, now: datetime.datetime
+) -> tuple[str, int]:
+    """The gate's Markdown and exit code for the promoted spec (written)."""
+    import os
+
+    from modelrail import __version__
+    from modelrail.gate import auth, inputs
+    from modelrail.gate.report import as_markdown
+    from modelrail.gate.run import run
+    from modelrail.gate.transport import Settings
+
+    resolved = inputs.resolve(
+        repo,
+        model,
+        target,
+        at=now.replace(microsecond=0),
+        prometheus=gating.prometheus,
+        registry=gating.registry,
+    )
+    result = run(
+        resolved,
+        Settings(),
+        prometheus_auth=auth.prometheus(os.environ),
+        registry_auth=auth.mlflow(os.environ),
+    )
+    for message in result.errors:
+        click.echo(f"error: gate: {message}", err=True)
+    click.echo(f"gate: {result.outcome} (exit {result.exit_code})", err=True)
+    return as_markdown(result, __version__), result.exit_code
 
 
 def _show(ctx: click.Context, report: Report) -> None:
