@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from modelrail.kubeschema import SchemaStore
     from modelrail.repo import Repository
 
 OUT = "rendered"
@@ -57,25 +56,15 @@ def rerender(
 ) -> Rendered:
     """Render ``envs`` (all when empty) into ``rendered/`` of ``repo``; the
     other environments' folders are kept as they are."""
-    from modelrail.kubeschema import SchemaError, SchemaStore, version_problem
     from modelrail.loader import paused_gc
     from modelrail.render import inputs, parallel, tree
-    from modelrail.render.renderer import render, templates_of
+    from modelrail.render.renderer import render, schema_stores, templates_of
 
     out = repo.root / OUT
     crd_dir = repo.schemas_dir / "crds"
     with paused_gc():
         loaded = inputs.load(repo, envs)
-        stores: dict[str, SchemaStore] = {}
-        for name, env in loaded.environments.items():
-            version = env.data["spec"]["kubernetesVersion"]
-            try:
-                stores[name] = SchemaStore(version, crd_dir)
-            except SchemaError as exc:
-                if version_problem(version) is None:
-                    raise
-                where = env.doc.locate("/spec/kubernetesVersion")
-                raise SchemaError(exc.message, where) from exc
+        stores = schema_stores(loaded, crd_dir)
         output = render(
             loaded, templates_of(repo.root), stores, jobs or parallel.default_jobs()
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
 import sys
@@ -11,49 +10,17 @@ from typing import TYPE_CHECKING
 import click
 
 from modelrail.cli.options import (
-    F,
     env_option,
     format_option,
+    now_option,
     output_option,
     root_option,
+    today_option,
 )
 
 if TYPE_CHECKING:
+    import datetime
     from pathlib import Path
-
-
-def _date(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> datetime.date:
-    if not value:  # unset, or MODELRAIL_TODAY=""
-        return datetime.datetime.now(datetime.UTC).date()
-    try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-            raise ValueError(value)
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} is not a date; write YYYY-MM-DD", ctx=ctx, param=param
-        ) from None
-
-
-def _moment(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> datetime.datetime:
-    if not value:  # unset, or MODELRAIL_NOW=""
-        return datetime.datetime.now(datetime.UTC)
-    try:
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise click.BadParameter(
-            f"{value!r} is not a moment with a time zone; write "
-            "YYYY-MM-DDTHH:MM:SSZ (or with an offset such as +01:00)",
-            ctx=ctx,
-            param=param,
-        )
-    return moment.astimezone(datetime.UTC)
 
 
 def _docs_base() -> str:
@@ -71,30 +38,13 @@ def _docs_base() -> str:
     return f"{parts[0].rstrip('/')}/{parts[1]}/blob/{parts[2]}/"
 
 
-def now_option(func: F) -> F:
-    return click.option(
-        "--now",
-        metavar="TIMESTAMP",
-        envvar="MODELRAIL_NOW",
-        callback=_moment,
-        help="The moment soak times are measured to, ISO 8601 with a zone "
-        "(default: the clock).",
-    )(func)
-
-
 @click.command("check")
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 @env_option
 @format_option
 @output_option
 @root_option
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    envvar="MODELRAIL_TODAY",
-    callback=_date,
-    help="The date waivers are judged against (default: today, UTC).",
-)
+@today_option
 @now_option
 @click.option(
     "--base",

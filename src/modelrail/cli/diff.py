@@ -2,38 +2,27 @@
 
 from __future__ import annotations
 
-import datetime
-import re
 from typing import TYPE_CHECKING
 
 import click
 
 from modelrail.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
-from modelrail.cli.check import now_option
-from modelrail.cli.options import env_option, output_option, root_option
+from modelrail.cli.options import (
+    env_option,
+    now_option,
+    output_option,
+    root_option,
+    today_option,
+)
 
 if TYPE_CHECKING:
+    import datetime
     from collections.abc import Callable
     from pathlib import Path
 
     from modelrail.diffing.values import Result
 
 FORMATS = ("markdown", "text")  # kept in step with _formatters() by a test
-
-
-def _date(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> datetime.date:
-    if not value:  # unset, or MODELRAIL_TODAY=""
-        return datetime.datetime.now(datetime.UTC).date()
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise click.BadParameter(
-        f"{value!r} is not a date; write YYYY-MM-DD", ctx=ctx, param=param
-    )
 
 
 @click.command("diff")
@@ -55,13 +44,7 @@ def _date(
 @root_option
 @env_option
 @output_option
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    envvar="MODELRAIL_TODAY",
-    callback=_date,
-    help="The date waivers are judged against on both sides (default: today, UTC).",
-)
+@today_option
 @now_option
 @click.option(
     "--exit-code",

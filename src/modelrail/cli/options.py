@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,4 +55,59 @@ def output_option(func: F) -> F:
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
         help="Write the report to this file (atomically) instead of stdout.",
+    )(func)
+
+
+def _date(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> datetime.date:
+    if not value:  # unset, or MODELRAIL_TODAY=""
+        return datetime.datetime.now(datetime.UTC).date()
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError(value)
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; write YYYY-MM-DD", ctx=ctx, param=param
+        ) from None
+
+
+def _moment(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> datetime.datetime:
+    if not value:  # unset, or MODELRAIL_NOW=""
+        return datetime.datetime.now(datetime.UTC)
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise click.BadParameter(
+            f"{value!r} is not a moment with a time zone; write "
+            "YYYY-MM-DDTHH:MM:SSZ (or with an offset such as +01:00)",
+            ctx=ctx,
+            param=param,
+        )
+    return moment.astimezone(datetime.UTC)
+
+
+def today_option(func: F) -> F:
+    return click.option(
+        "--today",
+        metavar="YYYY-MM-DD",
+        envvar="MODELRAIL_TODAY",
+        callback=_date,
+        help="The date waivers are judged against (default: today, UTC).",
+    )(func)
+
+
+def now_option(func: F) -> F:
+    return click.option(
+        "--now",
+        metavar="TIMESTAMP",
+        envvar="MODELRAIL_NOW",
+        callback=_moment,
+        help="The moment soak times are measured to, ISO 8601 with a zone "
+        "(default: the clock).",
     )(func)

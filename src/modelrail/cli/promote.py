@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,10 +10,12 @@ from typing import TYPE_CHECKING
 import click
 
 from modelrail.cli import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
-from modelrail.cli.options import root_option
+from modelrail.cli.options import now_option, root_option
 from modelrail.errors import UsageError
 
 if TYPE_CHECKING:
+    import datetime
+
     from modelrail.check import Report
     from modelrail.history import History
     from modelrail.loader import Document
@@ -23,25 +24,6 @@ if TYPE_CHECKING:
     from modelrail.rerender import Rendered
 
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
-
-
-def _moment(
-    ctx: click.Context, param: click.Parameter, value: str | None
-) -> datetime.datetime:
-    if not value:
-        return datetime.datetime.now(datetime.UTC)
-    try:
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise click.BadParameter(
-            f"{value!r} is not a moment with a time zone; write "
-            "YYYY-MM-DDTHH:MM:SSZ (or with an offset such as +01:00)",
-            ctx=ctx,
-            param=param,
-        )
-    return moment.astimezone(datetime.UTC)
 
 
 @click.command("promote")
@@ -99,13 +81,7 @@ def _moment(
     default=None,
     help="With --gate: the MLflow registry (default: the target's environment.yaml).",
 )
-@click.option(
-    "--now",
-    metavar="TIMESTAMP",
-    callback=_moment,
-    help="The moment soak times are measured to, ISO 8601 with a zone, such as "
-    "2026-11-21T00:00:00Z (default: the clock).",
-)
+@now_option
 @root_option
 @click.pass_context
 def promote_cmd(

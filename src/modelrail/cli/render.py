@@ -63,7 +63,6 @@ def render_cmd(
     Exit codes: 0 written (or up to date), 1 stale (--check), 2 bad input or an
     invalid manifest, 3 a template that fails.
     """
-    from modelrail.kubeschema import SchemaError, SchemaStore, version_problem
     from modelrail.loader import paused_gc
     from modelrail.render import inputs, parallel, tree
     from modelrail.render.facts import SpecError
@@ -71,6 +70,7 @@ def render_cmd(
         ManifestInvalid,
         Output,
         render,
+        schema_stores,
         templates_of,
     )
     from modelrail.render.templating import TemplateFailure
@@ -84,17 +84,7 @@ def render_cmd(
         # the loaded documents are dropped when this returns: the write that
         # follows does not carry them
         loaded = inputs.load(repo, envs)
-        stores = {}
-        for name, env in loaded.environments.items():
-            try:
-                stores[name] = SchemaStore(
-                    env.data["spec"]["kubernetesVersion"], crd_dir
-                )
-            except SchemaError as exc:
-                if version_problem(env.data["spec"]["kubernetesVersion"]) is None:
-                    raise  # not the version: the CRD folder, say
-                where = env.doc.locate("/spec/kubernetesVersion")
-                raise SchemaError(exc.message, where) from exc
+        stores = schema_stores(loaded, crd_dir)
         return render(
             loaded, templates_of(repo.root), stores, jobs or parallel.default_jobs()
         )

@@ -105,24 +105,14 @@ def render_files(
 ) -> tuple[dict[str, str], dict[tuple[str, str], Mapping[str, Any]]]:
     """What ``modelrail render`` would write (path under rendered/ -> text),
     and the specs it rendered; ``crd_dir`` defaults to schemas/crds/."""
-    from modelrail.kubeschema import SchemaError, SchemaStore, version_problem
     from modelrail.loader import paused_gc
     from modelrail.render import inputs
-    from modelrail.render.renderer import render, templates_of
+    from modelrail.render.renderer import render, schema_stores, templates_of
 
     crd_dir = crd_dir or repo.schemas_dir / "crds"
     with paused_gc():  # many small objects, none cyclic (as render does)
         loaded = inputs.load(repo, envs)
-        stores = {}
-        for name, env in loaded.environments.items():
-            version = env.data["spec"]["kubernetesVersion"]
-            try:
-                stores[name] = SchemaStore(version, crd_dir)
-            except SchemaError as exc:
-                if version_problem(version) is None:
-                    raise  # not the version: the CRD folder, say
-                where = env.doc.locate("/spec/kubernetesVersion")
-                raise SchemaError(exc.message, where) from exc
+        stores = schema_stores(loaded, crd_dir)
         output = render(loaded, templates_of(repo.root), stores, jobs)
     specs: dict[tuple[str, str], Mapping[str, Any]] = {
         (env, model.name): model.doc.data

@@ -84,6 +84,25 @@ class Made:
     resources: int
 
 
+def schema_stores(loaded: Inputs, crd_dir: Path) -> dict[str, SchemaStore]:
+    """A schema store per environment of ``loaded``, for its
+    ``kubernetesVersion``; a version the installed schemas do not cover is a
+    ``SchemaError`` located at that field of the environment file."""
+    from modelrail.kubeschema import SchemaError, SchemaStore, version_problem
+
+    stores = {}
+    for name, env in loaded.environments.items():
+        version = env.data["spec"]["kubernetesVersion"]
+        try:
+            stores[name] = SchemaStore(version, crd_dir)
+        except SchemaError as exc:
+            if version_problem(version) is None:
+                raise  # not the version: the CRD folder, say
+            where = env.doc.locate("/spec/kubernetesVersion")
+            raise SchemaError(exc.message, where) from exc
+    return stores
+
+
 def render(
     inputs: Inputs,
     templates: Templates,
