@@ -594,6 +594,61 @@ def test_nesting_limit(
     assert error.remediation == "flatten the structure"
 
 
+# The nesting limit is modelrail's, in modelrail's words, whatever the parser:
+# libyaml 0.2.6 (PyYAML 6.0.4) gives up at 1,000 levels with its own error,
+# older libyaml never, the pure-Python parser never. Pinned under both loaders.
+DEEP = [
+    ("[" * 100_000, (1, 65)),
+    ("a: " + "[" * 1_001 + "]" * 1_001, (1, 67)),
+    ("a: " + "[" * 999 + "]" * 999, (1, 67)),
+    ("a: " + "{a: " * 2_000, (1, 4 + 4 * 63)),
+    ("a:\n" + "".join(" " * i + "-\n" for i in range(1_500)), (65, 64)),
+    ("".join("  " * i + f"k{i}:\n" for i in range(1_200)) + "  " * 1_200 + "v\n",
+     (65, 129)),
+    ("a: [" + "{b: [" * 600 + "1" + "]}" * 600 + "]\n", (1, 4 + 5 * 31 + 1)),
+]  # fmt: skip
+
+
+class _StricterParser(yaml.SafeLoader):
+    """A parser with a nesting limit of its own (100 levels), worded its own
+    way, as a future libyaml might have: modelrail's limit must still win."""
+
+    def parse_node(self, block: bool = False, indentless_sequence: bool = False) -> Any:
+        if len(self.marks) >= 100:
+            raise yaml.parser.ParserError(
+                None, None, "zu tief verschachtelt", self.peek_token().start_mark
+            )
+        return super().parse_node(block, indentless_sequence)
+
+
+@pytest.mark.parametrize(
+    "parser",
+    [loader_module.Loader, yaml.SafeLoader, _StricterParser],
+    ids=["default", "pure-python", "stricter"],
+)
+@pytest.mark.parametrize(("text", "location"), DEEP)
+def test_nesting_limit_is_modelrails_under_every_parser(
+    parser: type, text: str, location: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loader_module, "Loader", parser)
+    error = load_error(text)
+    assert where(error) == location
+    assert error.message == "nesting deeper than 64 levels"
+    assert error.remediation == "flatten the structure"
+
+
+def test_the_default_loader_is_libyaml() -> None:
+    # The pins above test libyaml only when PyYAML was built with it.
+    assert loader_module.Loader is yaml.CSafeLoader
+
+
+def test_a_parser_error_before_the_limit_stays_the_parsers() -> None:
+    # Invalid YAML at line 2, deep nesting only after it: the syntax error.
+    error = load_error("a: 1\n b: 2\nc: " + "[" * 2_000 + "\n")
+    assert error.message.startswith("invalid YAML: ")
+    assert where(error)[0] == 2
+
+
 def test_nesting_limit_of_block_mappings() -> None:
     def chain(levels: int) -> str:
         return "".join("  " * i + f"k{i}:\n" for i in range(levels)) + "  " * levels

@@ -10,7 +10,15 @@ from the nodes itself, which is where the safety rules live:
   no ``!!binary``/``!!set``/``!!omap``/merge keys);
 - an alias budget, so a "billion laughs" document is refused before it expands;
 - a nesting limit (libyaml's composer recurses in C and would crash the
-  interpreter on tens of thousands of levels);
+  interpreter on tens of thousands of levels). It is modelrail's own: the
+  parsers apply limits of their own too (libyaml 0.2.6, bundled with PyYAML
+  6.0.4, stops at 1,000 levels with an error in its own words, earlier ones
+  have none), so whenever a parser fails, the nesting is measured again with
+  PyYAML's pure-Python parser, which has no limit, and a document nested past
+  modelrail's limit before the failure gets modelrail's error and location
+  whatever the parser or its version. A parser's message is never read to
+  decide what happened. The other limit a parser could apply, the size, is
+  modelrail's before any parser sees the text;
 - values that JSON cannot hold (non-string keys, NaN, infinities) refused;
 - timestamps stay strings (``expires: 2026-12-31`` is the text, not a date).
 
@@ -241,15 +249,12 @@ def load_text(text: str, name: str, **limits: int) -> Document:
                 "remove the '---' separator and the second document, "
                 "or move it to a file of its own",
             )
-    except yaml.MarkedYAMLError as exc:
-        raise _yaml_error(exc, name, text) from None
-    except yaml.YAMLError as exc:  # ReaderError and friends carry no mark
-        raise _reader_error(exc, text, name) from None
+    except yaml.YAMLError as exc:
+        raise _parse_failure(exc, text, name, max_depth) from None
     except RecursionError:
         # The pure-Python composer recurses in Python: the iterative scan
         # finds where the nesting goes too deep.
-        _check_depth(text, name, max_depth)
-        raise _error(
+        raise _too_deep(text, name, max_depth) or _error(
             name, 1, 1, "document is nested too deeply", "flatten the structure"
         ) from None
     finally:
@@ -293,31 +298,79 @@ def _check_line_breaks(text: str, name: str) -> None:
 def _check_depth(text: str, name: str, max_depth: int) -> None:
     """Refuse deep nesting before libyaml's recursive composer sees it."""
     parser = None
-    depth = 0
     try:
         parser = Loader(text)
-        while (event := parser.get_event()) is not None:
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > max_depth:
-                    mark = event.start_mark
-                    assert mark is not None
-                    raise _error(
-                        name,
-                        mark.line + 1,
-                        mark.column + 1,
-                        f"nesting deeper than {max_depth} levels",
-                        "flatten the structure",
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.MarkedYAMLError as exc:
-        raise _yaml_error(exc, name, text) from None
+        where = _first_too_deep(parser, max_depth)
     except yaml.YAMLError as exc:
-        raise _reader_error(exc, text, name) from None
+        raise _parse_failure(exc, text, name, max_depth) from None
     finally:
         if parser is not None:
             parser.dispose()
+    if where is not None:
+        raise _nesting_error(name, where, max_depth)
+
+
+def _first_too_deep(
+    parser: yaml.CSafeLoader | yaml.SafeLoader, max_depth: int
+) -> tuple[int, int] | None:
+    """Where (line, column) the events first open a collection past ``max_depth``."""
+    depth = 0
+    while (event := parser.get_event()) is not None:
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > max_depth:
+                mark = event.start_mark
+                assert mark is not None
+                return mark.line + 1, mark.column + 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _parse_failure(
+    exc: yaml.YAMLError, text: str, name: str, max_depth: int
+) -> LoadError:
+    """The error for a parser's failure: modelrail's nesting limit when the
+    document goes past it before the failure, else the parser's problem."""
+    deep = _too_deep(text, name, max_depth)
+    if deep is not None:
+        return deep
+    if isinstance(exc, yaml.MarkedYAMLError):
+        return _yaml_error(exc, name, text)
+    return _reader_error(exc, text, name)  # ReaderError and friends: no mark
+
+
+def _too_deep(text: str, name: str, max_depth: int) -> LoadError | None:
+    """modelrail's nesting error, measured by PyYAML's pure-Python parser.
+
+    That parser is iterative (its composer, not used here, is what recurses)
+    and applies no nesting limit of its own, so it reaches modelrail's limit
+    wherever another parser gave up. None when the text stays within the limit
+    or is invalid before it goes past it (then the failure is the parser's).
+    """
+    if sum(map(text.count, "[{-:?")) <= max_depth:
+        return None  # every level needs one of these indicators
+    parser = None
+    try:
+        parser = yaml.SafeLoader(text)
+        where = _first_too_deep(parser, max_depth)
+    except yaml.YAMLError:
+        return None
+    finally:
+        if parser is not None:
+            parser.dispose()
+    return None if where is None else _nesting_error(name, where, max_depth)
+
+
+def _nesting_error(name: str, where: tuple[int, int], max_depth: int) -> LoadError:
+    line, column = where
+    return _error(
+        name,
+        line,
+        column,
+        f"nesting deeper than {max_depth} levels",
+        "flatten the structure",
+    )
 
 
 # ---------------------------------------------------------------- building
@@ -362,11 +415,9 @@ class _Builder:
                 "remove the recursive '*alias' reference",
             )
         if depth >= self.max_depth:  # depth 0 is the root: level 1
-            raise self.fail(
-                node,
-                f"nesting deeper than {self.max_depth} levels",
-                "flatten the structure",
-            )
+            mark = node.start_mark
+            where = (mark.line + 1, mark.column + 1)
+            raise _nesting_error(self.name, where, self.max_depth)
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP:
                 raise self._bad_tag(node)
