@@ -387,7 +387,8 @@ def test_pointer_tokens_are_escaped(store: SchemaStore) -> None:
     assert problem.pointer == "/data/a~1b~0c"
 
 
-def test_custom_resource_without_schema_is_a_problem(store: SchemaStore) -> None:
+def test_custom_resource_without_schema_is_a_problem(tmp_path: Path) -> None:
+    store = SchemaStore("1.30", tmp_path)  # a CRD folder without Istio's schemas
     service = {
         "apiVersion": "networking.istio.io/v1",
         "kind": "VirtualService",

@@ -440,9 +440,21 @@ def _crd_validator(path: Path) -> _Compiled:
     return _cached(("crd", path), lambda: _compile_crd(path))
 
 
+# The API server gives every custom resource these root fields whether the CRD's
+# schema lists them or not (Istio's CRDs do not); metadata is checked as
+# ObjectMeta on its own, so here it only has to be an object.
+_IMPLICIT_ROOT = {
+    "apiVersion": {"type": "string"},
+    "kind": {"type": "string"},
+    "metadata": {"type": "object"},
+}
+
+
 def _compile_crd(path: Path) -> _Compiled:
     raw = _read_json(path)
     _portable_patterns(raw)
+    if isinstance(raw.get("properties"), dict):
+        raw["properties"] = {**_IMPLICIT_ROOT, **raw["properties"]}
     schema = strict_schema(raw)
     uri = path.as_uri()
     # CRDs are OpenAPI v3.0 structural schemas, which validate as Draft 7.

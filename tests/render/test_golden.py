@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
+from modelrail.kubeschema import SchemaStore
 from modelrail.render.renderer import MARKER_TEXT
 from testing.render import ROOT, read_tree, render_repo
 
@@ -211,13 +212,34 @@ def _kserve(tree: dict[str, bytes], env: str) -> None:
     ]
 
 
-def _missing_crd(schema_file: str) -> Callable[[int, str], None]:
-    def check(code: int, stderr: str) -> None:
-        assert code == 2, stderr
-        assert schema_file in stderr, stderr
-        assert "Traceback" not in stderr
+def _istio(tree: dict[str, bytes], env: str) -> None:
+    folder = f"{env}/fraud-detector"
+    route = _load(tree, f"{folder}/virtualservice.yaml")
+    assert route["spec"]["gateways"] == ["istio-system/models-gateway"]
+    assert route["spec"]["hosts"] == ["fraud-detector.models.test.example.com"]
+    (primary,) = route["spec"]["http"]
+    assert primary["name"] == "primary"
+    weights = [(r["destination"]["host"], r["weight"]) for r in primary["route"]]
+    assert weights == [("fraud-detector", 100), ("fraud-detector-canary", 0)]
+    routing = _load(tree, f"{folder}/rollout.yaml")["spec"]["strategy"]["canary"]
+    assert routing["trafficRouting"]["istio"]["virtualService"] == {
+        "name": route["metadata"]["name"],
+        "routes": ["primary"],
+    }
+    assert "ingress.yaml" not in {rel.rsplit("/", 1)[-1] for rel in tree}
 
-    return check
+
+def _gateway_api(tree: dict[str, bytes], env: str) -> None:
+    folder = f"{env}/product-recommender"
+    route = _load(tree, f"{folder}/httproute.yaml")["spec"]
+    assert route["parentRefs"] == [{"name": "models-gateway"}]
+    assert route["hostnames"] == ["product-recommender.models.test.example.com"]
+    (rule,) = route["rules"]
+    weights = [(ref["name"], ref["weight"]) for ref in rule["backendRefs"]]
+    assert weights == [("product-recommender", 100), ("product-recommender-canary", 0)]
+    routing = _load(tree, f"{folder}/rollout.yaml")["spec"]["strategy"]["canary"]
+    plugin = routing["trafficRouting"]["plugins"]["argoproj-labs/gatewayAPI"]
+    assert plugin["httpRoute"] == "product-recommender"
 
 
 TREE_FACTS: dict[str, Callable[[dict[str, bytes], str], None]] = {
@@ -225,6 +247,8 @@ TREE_FACTS: dict[str, Callable[[dict[str, bytes], str], None]] = {
     "recommendation-nginx-tls": _recommendation_nginx,
     "chatbot-gpu-alb": _chatbot_alb,
     "kserve-canary-step": _kserve,
+    "istio-canary": _istio,
+    "gateway-api-canary": _gateway_api,
 }
 
 
@@ -236,10 +260,6 @@ def _no_prometheus(code: int, stderr: str) -> None:
 
 ERROR_FACTS: dict[str, Callable[[int, str], None]] = {
     "analysis-without-prometheus": _no_prometheus,
-    "istio-missing-crd": _missing_crd("networking.istio.io/virtualservice_v1.json"),
-    "gateway-api-missing-crd": _missing_crd(
-        "gateway.networking.k8s.io/httproute_v1.json"
-    ),
 }
 
 
@@ -287,3 +307,47 @@ def test_golden(name: str, tmp_path: Path) -> None:
             f"--- rendered ---\n{tree[rel].decode('utf-8', 'replace')}\n"
             f"(if the change is intended: {HOW_TO_UPDATE})"
         )
+
+
+# The routers' custom resources, as the golden cases render them.
+ROUTED = {
+    "istio-canary": ("test/fraud-detector/virtualservice.yaml", "http"),
+    "gateway-api-canary": ("test/product-recommender/httproute.yaml", "rules"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ROUTED))
+def test_a_typo_in_a_routed_resource_is_caught(name: str) -> None:
+    """The routers' CRD schemas are strict too: a key the CRD does not know,
+    at the top of the spec or inside a route, is a problem."""
+    rel, routes = ROUTED[name]
+    manifest = yaml.safe_load((CASES / name / EXPECTED / rel).read_bytes())
+    store = SchemaStore("1.30", ROOT / "schemas" / "crds")
+    assert store.problems(manifest) == []
+    top = {**manifest, "spec": {**manifest["spec"], "stepz": 1}}
+    assert [(p.pointer, "stepz" in p.message) for p in store.problems(top)] == [
+        ("/spec/stepz", True)
+    ]
+    inner = yaml.safe_load((CASES / name / EXPECTED / rel).read_bytes())
+    inner["spec"][routes][0]["stepz"] = 1
+    assert [p.pointer for p in store.problems(inner)] == [f"/spec/{routes}/0/stepz"]
+
+
+@pytest.mark.parametrize(
+    ("name", "group", "schema"),
+    [
+        ("istio-canary", "networking.istio.io", "virtualservice_v1.json"),
+        ("gateway-api-canary", "gateway.networking.k8s.io", "httproute_v1.json"),
+    ],
+)
+def test_a_router_without_its_crd_schema_is_refused(
+    name: str, group: str, schema: str, tmp_path: Path
+) -> None:
+    root, _ = _build(CASES / name, tmp_path / "repo")
+    shutil.rmtree(root / "schemas" / "crds" / group)  # a folder without it
+    out = tmp_path / "out"
+    result = render_repo(root, out)
+    assert result.returncode == 2, result.stderr
+    assert f"add the CRD schema as {group}/{schema}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert read_tree(out) == {}, "a render that fails must write nothing"
