@@ -273,11 +273,32 @@ def hygiene_problems(workflow: Workflow) -> list[str]:
             problems.append(f"job {job_id}: no timeout-minutes")
         for step in _uses(job, "actions/setup-python"):
             settings = step.get("with", {})
-            if (
-                settings.get("python-version") != "3.11"
-                or settings.get("cache") != "pip"
-            ):
-                problems.append(f"job {job_id}: Python 3.11 with the pip cache")
+            if settings.get("python-version") != "3.11":
+                problems.append(f"job {job_id}: Python 3.11")
+            if "cache" in settings:  # uv installs: a pip cache would stay empty
+                problems.append(f"job {job_id}: a pip cache that nothing fills")
+    return problems
+
+
+# What may install Python packages in a script: the Makefile's targets, which
+# install the lock hash-checked (.ci/run calls make test).
+_INSTALLS = re.compile(r"\b(?:pip3?|uv pip|python3? -m pip)\s+(?:install|sync)\b")
+
+
+def install_problems(workflow: Workflow) -> list[str]:
+    problems = []
+    for job_id, job in _jobs(workflow):
+        script = _script(job)
+        if _INSTALLS.search(script):
+            problems.append(
+                f"job {job_id}: installs outside the lock (use make install, "
+                "make install-dev or .ci/run)"
+            )
+        uses_modelrail = re.search(
+            r"(?m)^\s*modelrail |\$\(modelrail |pre-commit ", script
+        )
+        if uses_modelrail and "make install" not in script:
+            problems.append(f"job {job_id}: runs modelrail without installing the lock")
     return problems
 
 
@@ -346,7 +367,7 @@ def gate_problems(workflow: Workflow) -> list[str]:
 
 def test_every_workflow_is_here() -> None:
     names = [path.name for path in _files()]
-    assert names == ["ci.yml", "modelrail.yml", "promotion-gate.yml"]
+    assert names == ["ci.yml", "latest-deps.yml", "modelrail.yml", "promotion-gate.yml"]
 
 
 @pytest.mark.parametrize("path", _files(), ids=lambda path: path.name)
@@ -363,6 +384,7 @@ def test_real_workflow_passes_every_rule(path: Path) -> None:
     assert hygiene_problems(workflow) == []
     assert sarif_problems(path.name, workflow) == []
     assert secret_problems(workflow) == []
+    assert install_problems(workflow) == []
     assert "pull_request_target" not in text
 
 
@@ -405,7 +427,7 @@ def test_pull_requests_are_checked_against_their_base() -> None:
     assert 'scope=(--base "$BASE")' in script
     for fmt in ("github", "sarif --output modelrail.sarif", "markdown"):
         assert f'modelrail check "${{scope[@]}}" --format {fmt}' in script
-    assert "python -m pip install -e ." in script
+    assert "make install" in script
     assert (
         _script(workflow["jobs"]["render"]).strip().endswith("modelrail render --check")
     )
@@ -418,6 +440,25 @@ def test_the_tests_run_through_ci_run() -> None:
     workflow = _real("ci.yml")
     assert _script(workflow["jobs"]["test"]).strip() == "bash .ci/run"
     assert "pre-commit run --all-files" in _script(workflow["jobs"]["lint"])
+
+
+def test_the_newest_releases_are_tested_weekly_without_the_lock() -> None:
+    workflow = _real("latest-deps.yml")
+    assert set(_triggers(workflow)) == {"schedule", "workflow_dispatch"}
+    assert _triggers(workflow)["schedule"] == [{"cron": "17 5 * * 1"}]
+    (job,) = (job for _, job in _jobs(workflow))
+    (step,) = (step for step in _steps(job) if "run" in step)
+    assert step["run"].strip() == "bash .ci/run"
+    assert step["env"] == {"MODELRAIL_DEPS": "latest"}
+    ci_run = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert (
+        'if [ "${MODELRAIL_DEPS:-lock}" = latest ]; then\n  make test-latest' in ci_run
+    )
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ntest-latest:", 1)[1].split("\n\n", 1)[0]
+    assert "requirements/" not in recipe  # no lock
+    assert "--upgrade" in recipe
+    assert "MODELRAIL_UNLOCKED=1" in recipe
 
 
 def test_the_promotion_gate() -> None:
@@ -531,6 +572,24 @@ BROKEN: dict[
     ),
     "no timeout": (lambda w: _check_job(w).pop("timeout-minutes"), hygiene_problems),
     "no concurrency": (lambda w: w.pop("concurrency"), hygiene_problems),
+    "a pip cache": (
+        lambda w: _uses(_check_job(w), "actions/setup-python")[0]["with"].update(
+            {"cache": "pip"}
+        ),
+        hygiene_problems,
+    ),
+    "pip install": (
+        lambda w: _steps(_check_job(w))[2].update(run="python -m pip install -e ."),
+        install_problems,
+    ),
+    "uv pip install": (
+        lambda w: _steps(_check_job(w))[2].update(run="uv pip install modelrail"),
+        install_problems,
+    ),
+    "no install": (
+        lambda w: _steps(_check_job(w))[2].update(run="true"),
+        install_problems,
+    ),
     "python 3.12": (
         lambda w: _uses(_check_job(w), "actions/setup-python")[0]["with"].update(
             {"python-version": "3.12"}
