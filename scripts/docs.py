@@ -29,23 +29,37 @@ def generate(root: Path = ROOT) -> dict[Path, str]:
     }
 
 
+def stale(root: Path = ROOT) -> list[str]:
+    """The generated docs under ``root`` that differ from what they must hold."""
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path, text in generate(root).items()
+        if not path.is_file() or path.read_text(encoding="utf-8") != text
+    )
+
+
+def write(root: Path = ROOT) -> list[str]:
+    """Rewrite the stale ones (atomically); their names."""
+    names = stale(root)
+    for path, text in generate(root).items():
+        if path.relative_to(root).as_posix() in names:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(path, text)
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail when stale")
     args = parser.parse_args(argv)
-    stale = []
-    for path, text in generate().items():
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
-        if current == text:
-            continue
-        if args.check:
-            stale.append(path.relative_to(ROOT).as_posix())
-        else:
-            write_atomic(path, text)
-            print(f"wrote {path.relative_to(ROOT).as_posix()}")
-    if stale:
+    if not args.check:
+        for name in write():
+            print(f"wrote {name}")
+        return 0
+    names = stale()
+    if names:
         print(
-            f"stale: {', '.join(stale)} (run python scripts/docs.py)", file=sys.stderr
+            f"stale: {', '.join(names)} (run python scripts/docs.py)", file=sys.stderr
         )
         return 1
     return 0

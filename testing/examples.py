@@ -38,7 +38,7 @@ from modelrail.history import Entry, StaticHistory
 from modelrail.loader import Document, load_file, load_text
 from modelrail.policy import Context, Environment, Hit, Spec
 from modelrail.schema import SchemaSet
-from testing.repo import ROOT
+from testing.repo import FIXTURE, ROOT
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -71,7 +71,7 @@ def registry() -> Registry:
 
 @cache
 def _config() -> profiles.Profiles:
-    return profiles.load(ROOT / "policies", ROOT, registry(), _schemas())
+    return profiles.load(FIXTURE / "policies", FIXTURE, registry(), _schemas())
 
 
 @cache
@@ -116,13 +116,13 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
     entered = patch.pop(ENTERED_KEY, None) or {}
     env_name = patch.get("metadata", {}).get("environment", "prod")
     spec_type = patch.get("spec", {}).get("type", "predictive")
-    base = load_file(ROOT / "environments" / env_name / f"{BASES[spec_type]}.yaml")
+    base = load_file(FIXTURE / "environments" / env_name / f"{BASES[spec_type]}.yaml")
     merged = merge_patch(base.data, patch)
     problems = _schemas().validate("ModelDeployment", Document(name, merged, doc.node))
     assert not problems, f"{name}: the merged spec is not schema-valid: " + "; ".join(
         str(p) for p in problems
     )
-    env_doc = load_file(ROOT / "environments" / env_name / "environment.yaml")
+    env_doc = load_file(FIXTURE / "environments" / env_name / "environment.yaml")
     env = Environment(env_doc.data)
     setting = _config().settings(env.profile)[policy.id]
     name = merged["metadata"]["name"]
@@ -155,7 +155,7 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
 def _environments() -> dict[str, Environment]:
     return {
         folder.name: Environment(load_file(folder / "environment.yaml").data)
-        for folder in sorted((ROOT / "environments").iterdir())
+        for folder in sorted((FIXTURE / "environments").iterdir())
         if (folder / "environment.yaml").is_file()
     }
 
@@ -164,7 +164,7 @@ def _peers(bundled: str, name: str, patches: dict[str, Any]) -> dict[str, Any]:
     """The model in every environment: the bundled spec, patched."""
     out: dict[str, Any] = {}
     for env_name in _environments():
-        path = ROOT / "environments" / env_name / f"{bundled}.yaml"
+        path = FIXTURE / "environments" / env_name / f"{bundled}.yaml"
         loaded = load_file(path) if path.is_file() else None
         data = loaded.data if loaded is not None else None
         if env_name in patches:

@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from modelrail.loader import load_file
-from testing.repo import ROOT
+from testing.repo import FIXTURE
 
-SPECS = sorted((ROOT / "environments").glob("*/*-*.yaml"))
+SPECS = sorted((FIXTURE / "environments").glob("*/*-*.yaml"))
 STRINGS = (
     "",
     "0s",

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from testing.repo import ROOT, copy_repo
+from testing.repo import bundled, copy_repo
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def root() -> Path:
-    """The real repository (read-only in tests)."""
-    return ROOT
+    """The fixture repository the tests own, rendered (read-only in tests)."""
+    return bundled()
 
 
 @pytest.fixture

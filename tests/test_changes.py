@@ -40,6 +40,7 @@ from modelrail.check import Options, run
 from modelrail.errors import RepositoryError
 from modelrail.repo import Repository, SourceFile
 from testing.git import git, hermetic
+from testing.repo import bundled as fixture_repo
 from testing.repo import copy_repo
 
 NONE: frozenset[str] = frozenset()
@@ -186,7 +187,7 @@ ROOT = Path("/repo")
 
 
 def source(display: str) -> SourceFile:
-    return Repository(ROOT).source(ROOT / display)
+    return Repository(fixture_repo()).source(fixture_repo() / display)
 
 
 def covered(changes: Changes) -> list[str]:

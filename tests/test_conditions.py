@@ -40,7 +40,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modelrail.conditions import ConditionError, Phase, check, evaluate, phase
-from testing.repo import ROOT
+from testing.repo import bundled
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -58,7 +58,7 @@ LATENCY_BAD = "len(result) > 0 && !isNaN(result[0]) && result[0] > 0.08"
 def rendered_metrics() -> list[tuple[str, dict[str, Any]]]:
     """Every metric of every rendered AnalysisTemplate, with a readable id."""
     metrics: list[tuple[str, dict[str, Any]]] = []
-    for path in sorted(ROOT.glob("rendered/*/*/analysistemplate.yaml")):
+    for path in sorted(bundled().glob("rendered/*/*/analysistemplate.yaml")):
         where = f"{path.parent.parent.name}/{path.parent.name}"
         for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
             if doc and doc.get("kind") == "AnalysisTemplate":

@@ -52,7 +52,7 @@ from modelrail.diffing.values import (
 from modelrail.errors import RepositoryError
 from modelrail.repo import Repository
 from testing.git import git, hermetic
-from testing.repo import ROOT, copy_repo, replace_once
+from testing.repo import FIXTURE, bundled, copy_repo, replace_once
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -122,7 +122,7 @@ def render_changes(root: Path, out: Path) -> dict[str, str]:
         main, ["render", "--root", str(root), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    before = _tree(ROOT / "rendered")
+    before = _tree(bundled() / "rendered")
     after = _tree(out)
     return {
         path: ADDED if path not in before else REMOVED if path not in after else CHANGED
@@ -208,8 +208,10 @@ def test_a_new_spec_is_an_added_model(repo: Path) -> None:
         ("prod/fraud-scorer", ADDED, "added 3.2.0")
     ]
     assert result.apps[0].description.startswith("Scores card payments")
-    bundled = sorted(p.name for p in (ROOT / "rendered/prod/fraud-detector").iterdir())
-    assert states(result) == {f"prod/fraud-scorer/{name}": ADDED for name in bundled}
+    names = sorted(
+        p.name for p in (bundled() / "rendered/prod/fraud-detector").iterdir()
+    )
+    assert states(result) == {f"prod/fraud-scorer/{name}": ADDED for name in names}
     assert result.resources[0].diff.startswith(
         "--- /dev/null\n+++ b/rendered/prod/fraud-scorer/"
     )
@@ -221,9 +223,11 @@ def test_a_removed_spec_is_a_removed_model(repo: Path) -> None:
     assert [(a.key, a.label) for a in result.apps] == [
         ("prod/fraud-detector", "removed 3.2.0")
     ]
-    bundled = sorted(p.name for p in (ROOT / "rendered/prod/fraud-detector").iterdir())
+    names = sorted(
+        p.name for p in (bundled() / "rendered/prod/fraud-detector").iterdir()
+    )
     assert {r.path: r.state for r in result.apps[0].resources} == {
-        f"prod/fraud-detector/{name}": REMOVED for name in bundled
+        f"prod/fraud-detector/{name}": REMOVED for name in names
     }
     assert "+++ /dev/null\n@@ " in result.resources[0].diff
     # the other models of prod are not touched; Argo CD may list fewer kinds
@@ -240,8 +244,8 @@ def test_a_template_change_shows_every_resource_it_renders(
     )
     result = run(repo)
     services = sorted(
-        p.relative_to(ROOT / "rendered").as_posix()
-        for p in (ROOT / "rendered").glob("*/*/service*.yaml")
+        p.relative_to(bundled() / "rendered").as_posix()
+        for p in (bundled() / "rendered").glob("*/*/service*.yaml")
         if p.name in ("service.yaml", "service-canary.yaml")
     )
     assert len(services) > 10
@@ -370,7 +374,7 @@ def test_policy_results_new_resolved_and_changed(repo: Path) -> None:
     assert change.after.waived
     assert "(was error)" in text.render(waived)
     # fixed: resolved
-    waivers.write_text((ROOT / "environments/prod/waivers.yaml").read_text())
+    waivers.write_text((FIXTURE / "environments/prod/waivers.yaml").read_text())
     replace_once(repo / PROD, "      minReplicas: 1\n", "      minReplicas: 3\n")
     resolved = run(repo, envs=("prod",))
     assert [(c.state, c.finding.rule) for c in resolved.findings] == [
@@ -424,7 +428,7 @@ def test_a_base_that_does_not_render_is_reported(repo: Path) -> None:
     assert result.head.notes == ()
     # every file of the working tree is new to a base without manifests
     assert set(states(result).values()) == {ADDED}
-    assert len(result.resources) == len(_tree(ROOT / "rendered"))
+    assert len(result.resources) == len(_tree(bundled() / "rendered"))
     # its check still ran: the schema error is resolved
     assert ("resolved", "MR-SCHEMA") in [
         (c.state, c.finding.rule) for c in result.findings

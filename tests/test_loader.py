@@ -23,13 +23,13 @@ from modelrail.loader import (
     load_file,
     load_text,
 )
-from testing.repo import ROOT
+from testing.repo import FIXTURE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
 NAME = "x.yaml"
-BUNDLED = sorted(ROOT.glob("environments/*/*.yaml"))
+BUNDLED = sorted(FIXTURE.glob("environments/*/*.yaml"))
 
 
 def load_error(text: str, **limits: int) -> LoadError:
@@ -51,7 +51,9 @@ def nested_lists(levels: int) -> str:
 # ---------------------------------------------------------------- valid files
 
 
-@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.relative_to(ROOT).as_posix())
+@pytest.mark.parametrize(
+    "path", BUNDLED, ids=lambda p: p.relative_to(FIXTURE).as_posix()
+)
 def test_bundled_file_loads_as_safe_load_reads_it(path: Path) -> None:
     doc = load_file(path, "shown.yaml")
     assert doc.path == "shown.yaml"
@@ -830,7 +832,7 @@ def test_locate_keys_with_special_characters_round_trip() -> None:
 
 
 def test_locate_in_the_bundled_spec() -> None:
-    spec = ROOT / "environments/prod/fraud-detector.yaml"
+    spec = FIXTURE / "environments/prod/fraud-detector.yaml"
     doc = load_file(spec, "spec.yaml")
     lines = spec.read_text(encoding="utf-8").splitlines()
     location = doc.locate("/spec/serving/autoscaling/minReplicas", key=True)

@@ -8,12 +8,12 @@ import pytest
 import yaml
 
 from modelrail import loader
-from testing.repo import ROOT
+from testing.repo import FIXTURE
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-SPECS = sorted((ROOT / "environments").glob("*/*.yaml"))
+SPECS = sorted((FIXTURE / "environments").glob("*/*.yaml"))
 POINTERS = ["", "/metadata/name", "/spec/serving/image", "/spec/rollout/steps/1",
             "/spec/slo/latency/p95", "/spec/nope"]  # fmt: skip
 

@@ -37,13 +37,13 @@ from modelrail.loader import load_text
 from modelrail.promote import Promotion, Side, promote
 from modelrail.promotion_body import body, commit_message
 from modelrail.rerender import Rendered
-from testing.repo import ROOT
+from testing.repo import FIXTURE
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-ENVIRONMENTS = ROOT / "environments"
+ENVIRONMENTS = FIXTURE / "environments"
 SPECS = sorted(
     p
     for p in ENVIRONMENTS.glob("*/*.yaml")

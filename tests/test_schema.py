@@ -18,7 +18,7 @@ from modelrail.findings import SCHEMA, Severity
 from modelrail.loader import LoadError, load_file, load_text
 from modelrail.repo import Repository
 from modelrail.schema import SCHEMA_FILES, Schema, SchemaSet
-from testing.repo import ROOT
+from testing.repo import FIXTURE, ROOT, bundled
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,8 +34,8 @@ NAME = "x.yaml"
 SCHEMA_PATHS = sorted((ROOT / "schemas").glob("*.json"))
 SOURCES = [
     source
-    for env in Repository(ROOT).environment_names()
-    for source in Repository(ROOT).files(env)
+    for env in Repository(bundled()).environment_names()
+    for source in Repository(bundled()).files(env)
 ]
 
 
@@ -57,7 +57,7 @@ def schemas(repo_root: Path) -> SchemaSet:
 
 
 def source_text(path: str) -> str:
-    return (ROOT / path).read_text(encoding="utf-8")
+    return (FIXTURE / path).read_text(encoding="utf-8")
 
 
 def mutate(path: str, old: str, new: str) -> str:
@@ -106,7 +106,7 @@ def test_bundled_files_cover_every_kind() -> None:
 
 
 def test_bundled_profiles_are_valid() -> None:
-    doc = load_file(ROOT / "policies" / "profiles.yaml", "policies/profiles.yaml")
+    doc = load_file(FIXTURE / "policies" / "profiles.yaml", "policies/profiles.yaml")
     assert SchemaSet(ROOT / "schemas").validate("PolicyProfiles", doc) == []
 
 
@@ -774,7 +774,7 @@ def test_findings_of_edited_specs_are_deterministic_and_located(text: str) -> No
 
 # ---------------------------------------------------------------- fast and slow
 
-BASE = load_file(ROOT / FRAUD).data
+BASE = load_file(FIXTURE / FRAUD).data
 
 
 def json_paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:

@@ -39,7 +39,7 @@ from click.testing import CliRunner, Result
 
 from modelrail.cli import main
 from testing.git import git, hermetic
-from testing.repo import ROOT, copy_repo, replace_once
+from testing.repo import bundled, copy_repo, replace_once
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -54,7 +54,7 @@ def make_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the bundled repository with rendered/ up to date, committed
     on main at ``OLD``."""
     copy_repo(root, templates=True)
-    shutil.copytree(ROOT / "rendered", root / "rendered")
+    shutil.copytree(bundled() / "rendered", root / "rendered")
     # the copy is rendered again: the tests judge what promote changes, not
     # whether the working tree's rendered/ is current
     assert invoke("render", "--root", str(root), "-j", "1").exit_code == 0
@@ -293,7 +293,7 @@ def test_outside_git_it_edits_checks_and_renders(
 ) -> None:
     hermetic(monkeypatch, tmp_path)
     root = copy_repo(tmp_path / "plain", templates=True)
-    shutil.copytree(ROOT / "rendered", root / "rendered")
+    shutil.copytree(bundled() / "rendered", root / "rendered")
     assert_bad_input(
         promote(root, "fraud-detector", "--to", "prod", "--commit"),
         "--branch and --commit need a git repository",

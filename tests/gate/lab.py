@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from modelrail.gate import inputs as gate_inputs
 from modelrail.repo import Repository
 from testing.prometheus import Counter, Histogram
-from testing.repo import ROOT
+from testing.repo import bundled
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -118,7 +118,7 @@ def resolve(
     """The inputs of ``gate fraud-detector --env prod`` on the bundled
     repository (read only), aimed at the given servers."""
     return gate_inputs.resolve(
-        Repository(ROOT),
+        Repository(bundled()),
         MODEL,
         "prod",
         at=AT,

@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 from tests.gate import lab
 
 from modelrail.cli import main
-from testing.repo import ROOT
+from testing.repo import bundled
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -114,7 +114,7 @@ def gate(prometheus: str, registry: str, *args: str) -> tuple[Result, float]:
     start = time.monotonic()
     result = CliRunner().invoke(
         main,
-        ["gate", "fraud-detector", "--env", "prod", "--root", str(ROOT),
+        ["gate", "fraud-detector", "--env", "prod", "--root", str(bundled()),
          "--prometheus", prometheus, "--registry", registry, "--at", AT,
          "--backoff", "0", *args],
     )  # fmt: skip

@@ -17,7 +17,7 @@ from modelrail.gate.transport import base_url
 from modelrail.loader import load_text
 from modelrail.repo import Repository
 from modelrail.schema import SchemaSet
-from testing.repo import ROOT, copy_repo, replace_once
+from testing.repo import FIXTURE, ROOT, bundled, copy_repo, replace_once
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -51,7 +51,7 @@ def test_the_evidence_comes_from_the_promotion_source() -> None:
 
 
 def test_the_defaults_are_the_environment_files() -> None:
-    got = resolve(ROOT, env="staging")
+    got = resolve(bundled(), env="staging")
     assert got.source == "test"
     assert got.namespace == "models-test"
     assert got.window == "12h"  # staging's soak
@@ -106,7 +106,7 @@ def test_the_ratio_is_mr_mdl_003s_under_the_profile(tmp_path: Path) -> None:
 )
 def test_inputs_that_cannot_work(args: dict[str, str], message: str) -> None:
     with pytest.raises(UsageError) as raised:
-        resolve(ROOT, **args)
+        resolve(bundled(), **args)
     assert message in str(raised.value)
 
 
@@ -148,7 +148,7 @@ def test_the_time_is_utc() -> None:
 
 def test_the_cli_refuses_bad_input_with_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
-    base = ["gate", "fraud-detector", "--root", str(ROOT)]
+    base = ["gate", "fraud-detector", "--root", str(bundled())]
     bad_time = runner.invoke(main, [*base, "--env", "prod", "--at", "soon"])
     assert bad_time.exit_code == 2
     assert "'soon' is not an ISO 8601 time" in bad_time.output
@@ -196,7 +196,7 @@ def test_base_urls(url: str, expected: str) -> None:
 
 
 def spec_findings(model: str) -> list[str]:
-    text = (ROOT / PROD_SPEC).read_text(encoding="utf-8")
+    text = (FIXTURE / PROD_SPEC).read_text(encoding="utf-8")
     old = '    registry: {name: fraud-detector, version: "17"}\n'
     assert text.count(old) == 1
     doc = load_text(text.replace(old, model), PROD_SPEC)
@@ -271,7 +271,7 @@ def test_both_version_and_alias_is_one_too_many() -> None:
     ],
 )
 def test_the_environments_model_registry(registry: str, valid: bool) -> None:
-    text = (ROOT / PROD_ENV).read_text(encoding="utf-8")
+    text = (FIXTURE / PROD_ENV).read_text(encoding="utf-8")
     start, end = text.index("  modelRegistry:"), text.index("  limits:")
     doc = load_text(text[:start] + registry + text[end:], PROD_ENV)
     found = SchemaSet(ROOT / "schemas").validate("Environment", doc)

@@ -14,7 +14,7 @@ from modelrail.loader import Document, load_file
 from modelrail.policy import Context, Environment
 from modelrail.schema import SchemaSet
 from testing import examples
-from testing.repo import ROOT
+from testing.repo import FIXTURE, ROOT
 from testing.strategies import SPECS, mutated
 
 
@@ -26,7 +26,7 @@ def _schemas() -> SchemaSet:
 @cache
 def _active(env_name: str) -> tuple[Environment, list[Active]]:
     env = Environment(
-        load_file(ROOT / "environments" / env_name / "environment.yaml").data
+        load_file(FIXTURE / "environments" / env_name / "environment.yaml").data
     )
     ctx = Context(examples.TODAY, {env_name: env})
     active = [

@@ -51,13 +51,14 @@ from testing.prometheus import (
     query,
     running_prometheus,
 )
+from testing.repo import FIXTURE, bundled
 from testing.tools import require_tool
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = sorted((ROOT / "rendered").glob("*/*/analysistemplate.yaml"))
+TEMPLATES = sorted((bundled() / "rendered").glob("*/*/analysistemplate.yaml"))
 
 START = 1_700_000_000  # 2023-11-14T22:13:20Z: a fixed timeline, never the clock
 STEP = 30  # seconds between samples, as the ServiceMonitor scrapes
@@ -123,7 +124,7 @@ def _name(template: Path) -> str:
 
 def _inputs(template: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """The spec and environment a template was rendered from."""
-    folder = ROOT / "environments" / template.parent.parent.name
+    folder = FIXTURE / "environments" / template.parent.parent.name
     spec = _load(folder / f"{template.parent.name}.yaml")
     return spec, _load(folder / "environment.yaml")
 

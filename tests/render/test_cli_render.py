@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from modelrail.cli import main
-from testing.render import ROOT, make_repo, read_tree, render_repo
-from testing.repo import line_of, replace_once
+from testing.render import make_repo, read_tree, render_repo
+from testing.repo import bundled, line_of, replace_once
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,23 +47,24 @@ def _leftovers(parent: Path) -> list[str]:
 def repo(tmp_path: Path) -> Path:
     """A copy of the repository with its committed rendered/ (fresh)."""
     copy = make_repo(tmp_path / "repo")
-    shutil.copytree(ROOT / "rendered", copy / "rendered")
+    shutil.copytree(bundled() / "rendered", copy / "rendered")
     return copy
 
 
 # the committed output ----------------------------------------------------------
 
 
-def test_committed_rendered_is_fresh() -> None:
-    before = read_tree(ROOT / "rendered")
-    stamps = {p: p.stat().st_mtime_ns for p in (ROOT / "rendered").rglob("*")}
-    result = render_repo(ROOT, None, "--check")
+def test_check_of_a_fresh_render_is_up_to_date_and_writes_nothing() -> None:
+    root = bundled()  # rendered once for the run, never written to
+    before = read_tree(root / "rendered")
+    stamps = {p: p.stat().st_mtime_ns for p in (root / "rendered").rglob("*")}
+    result = render_repo(root, None, "--check")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == f"rendered/ is up to date ({len(before)} files)\n"
     assert result.stderr == ""
-    assert read_tree(ROOT / "rendered") == before
-    assert {p: p.stat().st_mtime_ns for p in (ROOT / "rendered").rglob("*")} == stamps
-    assert _leftovers(ROOT) == []
+    assert read_tree(root / "rendered") == before
+    assert {p: p.stat().st_mtime_ns for p in (root / "rendered").rglob("*")} == stamps
+    assert _leftovers(root) == []
 
 
 # --check -----------------------------------------------------------------------
@@ -246,7 +247,7 @@ def test_renders_are_byte_identical_across_processes(tmp_path: Path) -> None:
         read_tree(repo / "rendered"),
     ]
     assert trees[0] == trees[1] == trees[2]
-    assert trees[0] == read_tree(ROOT / "rendered")
+    assert trees[0] == read_tree(bundled() / "rendered")
     assert not (repo / "b").exists()
 
 

@@ -16,11 +16,11 @@ from collections import Counter
 import yaml
 
 from modelrail.kubeschema import SchemaStore, is_core
-from testing.repo import ROOT
+from testing.repo import FIXTURE, ROOT, bundled
 
 CRDS = ROOT / "schemas" / "crds"
 SHARED = ROOT.parent / "shared" / "crd-schemas"  # the workspace's copy, when present
-RENDERED = ROOT / "rendered"
+RENDERED = bundled() / "rendered"
 # the bundled output: 16 models (4 on KServe) in 4 environments, 10 analysed
 EXPECTED = {
     "PrometheusRule": 16,
@@ -48,7 +48,7 @@ def _kubernetes_version(folder: str) -> str:
     """The environment's version (the cluster bootstrap: the oldest bundled)."""
     if folder.startswith("_"):
         return "1.30"
-    env = ROOT / "environments" / folder / "environment.yaml"
+    env = FIXTURE / "environments" / folder / "environment.yaml"
     return str(yaml.safe_load(env.read_text("utf-8"))["spec"]["kubernetesVersion"])
 
 
@@ -103,7 +103,7 @@ def test_vendored_schemas_match_their_readme() -> None:
 def test_expected_counts_follow_the_bundled_specs() -> None:
     specs = [
         p
-        for p in (ROOT / "environments").glob("*/*.yaml")
+        for p in (FIXTURE / "environments").glob("*/*.yaml")
         if p.name not in ("environment.yaml", "waivers.yaml")
     ]
     kserve = [p for p in specs if "runtime: kserve" in p.read_text("utf-8")]

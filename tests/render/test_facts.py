@@ -16,13 +16,13 @@ from modelrail.loader import Document, load_file, load_text
 from modelrail.render import facts
 from modelrail.render.facts import SpecError
 from testing.render import make_repo
-from testing.repo import ROOT
+from testing.repo import FIXTURE
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-SPEC = ROOT / "environments" / "dev" / "fraud-detector.yaml"
-ENV = ROOT / "environments" / "dev" / "environment.yaml"
+SPEC = FIXTURE / "environments" / "dev" / "fraud-detector.yaml"
+ENV = FIXTURE / "environments" / "dev" / "environment.yaml"
 SOURCE = "environments/dev/fraud-detector.yaml"
 LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 GO_DURATION = re.compile(r"([1-9][0-9]*h)?([1-9][0-9]?m)?([1-9][0-9]?s)?|0s")

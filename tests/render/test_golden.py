@@ -38,6 +38,7 @@ import yaml
 from modelrail.kubeschema import SchemaStore
 from modelrail.render.renderer import MARKER_TEXT
 from testing.render import ROOT, read_tree, render_repo
+from testing.repo import copy_repo
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,10 +67,8 @@ def _build(case: Path, target: Path) -> tuple[Path, str]:
     """A repository holding only this case's environment; (root, env name)."""
     env_file, spec = _inputs(case)
     env_name = yaml.safe_load(env_file.read_text(encoding="utf-8"))["metadata"]["name"]
-    for folder in ("schemas", "policies", "render"):
-        shutil.copytree(
-            ROOT / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__")
-        )
+    copy_repo(target, templates=True)
+    shutil.rmtree(target / "environments")  # the case's environment alone
     folder = target / "environments" / env_name
     folder.mkdir(parents=True)
     shutil.copy2(env_file, folder / "environment.yaml")

@@ -16,14 +16,14 @@ from modelrail.loader import Document, load_file, load_text
 from modelrail.render import facts, kserve
 from modelrail.render.facts import SpecError
 from testing.render import make_repo, read_tree, render_repo
-from testing.repo import ROOT, line_of, replace_once
+from testing.repo import FIXTURE, bundled, line_of, replace_once
 
 if TYPE_CHECKING:
     from pathlib import Path
 
 SOURCE = "environments/staging/churn-predictor.yaml"
-SPEC = ROOT / SOURCE
-ENV = ROOT / "environments" / "staging" / "environment.yaml"
+SPEC = FIXTURE / SOURCE
+ENV = FIXTURE / "environments" / "staging" / "environment.yaml"
 
 
 def edited(*changes: tuple[str, str]) -> Document:
@@ -67,7 +67,7 @@ def test_a_step_past_the_plan_is_refused_where_it_is_written() -> None:
 
 
 def test_current_step_on_a_rollout_is_refused() -> None:
-    text = (ROOT / "environments/staging/fraud-detector.yaml").read_text("utf-8")
+    text = (FIXTURE / "environments/staging/fraud-detector.yaml").read_text("utf-8")
     old = "    analysis: {interval"
     text = text.replace(old, "    currentStep: 1\n" + old, 1)
     doc = load_text(text, "environments/staging/fraud-detector.yaml")
@@ -159,14 +159,16 @@ def test_render_refuses_with_the_location_and_writes_nothing(tmp_path: Path) -> 
 
 def test_rendered_churn_predictor_has_no_argo_rollouts_resources() -> None:
     for env in ("dev", "test", "staging", "prod"):
-        folder = ROOT / "rendered" / env / "churn-predictor"
+        folder = bundled() / "rendered" / env / "churn-predictor"
         names = {p.name for p in folder.iterdir()}
         assert "inferenceservice.yaml" in names
         assert "rollout.yaml" not in names
         assert "analysistemplate.yaml" not in names
-    prod = (ROOT / "rendered/prod/churn-predictor/inferenceservice.yaml").read_text()
+    prod = (
+        bundled() / "rendered/prod/churn-predictor/inferenceservice.yaml"
+    ).read_text()
     staging = (
-        ROOT / "rendered/staging/churn-predictor/inferenceservice.yaml"
+        bundled() / "rendered/staging/churn-predictor/inferenceservice.yaml"
     ).read_text()
     assert "canaryTrafficPercent:" not in prod  # fully rolled out
     assert "canaryTrafficPercent: 25" in staging

@@ -21,9 +21,10 @@ import yaml
 
 from modelrail.kubeschema import SchemaStore
 from testing.render import ROOT
+from testing.repo import FIXTURE, bundled
 from testing.tools import require_tool
 
-RENDERED = ROOT / "rendered"
+RENDERED = bundled() / "rendered"
 CRDS = ROOT / "schemas" / "crds"
 CASES = Path(__file__).parent / "cases"
 KUSTOMIZATION = "kustomization.yaml"
@@ -36,7 +37,7 @@ def _environments() -> dict[str, dict[str, Any]]:
     """Bundled environment name -> its environment.yaml data."""
     return {
         path.parent.name: yaml.safe_load(path.read_text(encoding="utf-8"))
-        for path in sorted((ROOT / "environments").glob("*/environment.yaml"))
+        for path in sorted((FIXTURE / "environments").glob("*/environment.yaml"))
     }
 
 
@@ -95,7 +96,7 @@ def test_every_app_and_argocd_folder_is_a_kustomization() -> None:
     nothing outside them is left over."""
     folders = set(_rendered_folders())
     for env in _environments():
-        models = {p.stem for p in (ROOT / "environments" / env).glob("*.yaml")}
+        models = {p.stem for p in (FIXTURE / "environments" / env).glob("*.yaml")}
         models -= {"environment", "waivers"}
         assert {f"{env}/{m}" for m in models} | {f"{env}/_argocd"} == {
             f for f in folders if f.startswith(f"{env}/")

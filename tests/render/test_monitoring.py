@@ -11,10 +11,11 @@ import yaml
 
 from modelrail import burnrate
 from modelrail.render.alerts import error_budget, number
+from testing.repo import bundled
 from testing.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
-RULES = sorted((ROOT / "rendered").glob("*/*/prometheusrule.yaml"))
+RULES = sorted((bundled() / "rendered").glob("*/*/prometheusrule.yaml"))
 
 
 @pytest.mark.parametrize(
@@ -80,7 +81,7 @@ def test_promtool_refuses_a_broken_query(tmp_path: Path) -> None:
 def test_prometheus_may_scrape_through_the_network_policy() -> None:
     policy = yaml.safe_load(
         (
-            ROOT / "rendered" / "prod" / "fraud-detector" / "networkpolicy.yaml"
+            bundled() / "rendered" / "prod" / "fraud-detector" / "networkpolicy.yaml"
         ).read_text()
     )
     sources = [peer for rule in policy["spec"]["ingress"] for peer in rule["from"]]

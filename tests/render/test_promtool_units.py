@@ -25,10 +25,11 @@ import yaml
 
 from modelrail import burnrate
 from modelrail.render.alerts import error_budget
+from testing.repo import FIXTURE, bundled
 from testing.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
-RULES = sorted((ROOT / "rendered").glob("*/*/prometheusrule.yaml"))
+RULES = sorted((bundled() / "rendered").glob("*/*/prometheusrule.yaml"))
 PER_MINUTE = 100_000  # requests a minute: enough for the smallest budgets
 
 
@@ -38,7 +39,7 @@ def _load(rule: Path) -> dict[str, Any]:
 
 def _spec_of(rule: Path) -> dict[str, Any]:
     env, model = rule.parent.parent.name, rule.parent.name
-    path = ROOT / "environments" / env / f"{model}.yaml"
+    path = FIXTURE / "environments" / env / f"{model}.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 

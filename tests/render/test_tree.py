@@ -29,14 +29,13 @@ from modelrail.errors import ModelrailError
 from modelrail.render import tree
 from modelrail.render.renderer import MARKER, MARKER_TEXT
 from testing.render import (
-    ROOT,
     clone_spec,
     make_repo,
     modelrail_command,
     read_tree,
     render_repo,
 )
-from testing.repo import replace_once
+from testing.repo import bundled, replace_once
 
 OLD = {
     MARKER: MARKER_TEXT,
@@ -361,7 +360,7 @@ def test_empty_or_missing_output_folder_is_fine(tmp_path: Path) -> None:
     for out in (empty, tmp_path / "new" / "deeper"):
         result = render_repo(repo, out)
         assert result.returncode == 0, result.stderr
-        assert read_tree(out) == read_tree(ROOT / "rendered")
+        assert read_tree(out) == read_tree(bundled() / "rendered")
 
 
 def test_output_that_is_a_file_is_refused(tmp_path: Path) -> None:
