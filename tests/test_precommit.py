@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from testing.git import git, hermetic
+from testing.render import render_repo
 from testing.repo import ROOT
 from testing.tools import require_tool
 
@@ -198,3 +199,98 @@ def test_pre_commit_passes_on_the_committed_repository_without_venv_on_path(
     # it was (the hooks ran in the clone only).
     assert git(clone, "status", "--porcelain") == ""
     assert git(ROOT, "rev-parse", "HEAD") == head
+
+
+# A GitOps repository of one environment and no model: the committed schemas,
+# policies and templates, and none of the live environments/.
+ENVIRONMENT = """\
+apiVersion: modelrail.io/v1
+kind: Environment
+metadata:
+  name: dev
+spec:
+  tier: development
+  cluster: {name: k8s-dev, server: https://k8s-dev.example.com}
+  namespace: models-dev
+  kubernetesVersion: "1.30"
+  registries: [registry.example.com/ml/]
+  trafficRouter: {type: nginx, ingressClass: nginx, domain: models.dev.example.com}
+  argocd:
+    project: models-dev
+    namespace: argocd
+    repoURL: https://github.com/example-org/gitops.git
+    targetRevision: main
+    syncPolicy: {automated: true, prune: true, selfHeal: true}
+"""
+
+
+def _require_index(folder: Path) -> None:
+    """Skip unless pip reaches its package index (one of modelrail's
+    dependencies, downloaded with pip's configuration): offline, the test is
+    skipped in seconds instead of failing."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    probe = pyproject["project"]["dependencies"][0]
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet"]
+    command += ["--dest", str(folder), "--timeout", "10", "--retries", "0", probe]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"pip cannot download {probe!r}: {done.stderr.strip()[-300:]}")
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_published_hooks_install_modelrail_and_pass_in_another_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 12 to 26 s: pre-commit makes a virtualenv and `pip install .`s the
+    # committed modelrail (uv_build from the index, then ~20 dependencies).
+    pre_commit = require_tool("pre-commit")
+    if not (ROOT / ".git").exists():
+        pytest.skip(f"{ROOT} is not a git repository")
+    _require_index(tmp_path / "probe")
+    hermetic(monkeypatch, tmp_path)
+    clone = tmp_path / "modelrail"
+    git(tmp_path, "clone", "-q", str(ROOT), str(clone))
+    gitops = tmp_path / "gitops"
+    for folder in ("schemas", "policies", "render"):
+        shutil.copytree(clone / folder, gitops / folder)
+    (gitops / "environments" / "dev").mkdir(parents=True)
+    (gitops / "environments" / "dev" / "environment.yaml").write_text(
+        ENVIRONMENT, encoding="utf-8"
+    )
+    rendered = render_repo(gitops, env={"PYTHONPATH": str(clone / "src")})
+    assert rendered.returncode == 0, rendered.stdout + rendered.stderr
+    git(gitops, "init", "-q")
+    git(gitops, "add", ".")
+    git(gitops, "commit", "-q", "-m", "a GitOps repository")
+
+    # No modelrail but the hooks' own: no virtualenv on PATH, no PYTHONPATH.
+    env = {
+        **os.environ,
+        "PATH": _path_without_virtualenvs(),
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-cache"),
+    }
+    for name in ("VIRTUAL_ENV", "PYTHONPATH"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [pre_commit, "try-repo", str(clone), "--all-files", "--color=never"],
+        cwd=gitops,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Installing environment for" in done.stdout
+    for hook in ("modelrail check", "modelrail render --check"):
+        assert any(
+            line.startswith(f"{hook}.") and line.endswith("Passed")
+            for line in done.stdout.splitlines()
+        ), f"{hook} did not pass:\n{done.stdout}"
