@@ -110,6 +110,14 @@ def test_loads_in_id_order_with_metadata(tmp_path: Path) -> None:
             good() + "\nraise RuntimeError('boom')\n",
             "importing it raised RuntimeError: boom",
         ),
+        (
+            good().replace('"Do the right thing."', '"Keep it under $limit."'),
+            "REMEDIATION names $limit, which is not an option",
+        ),
+        (
+            good().replace('"""Title of the policy.', '"""Title costs $5.', 1),
+            "the title has a '$' that is not $option",
+        ),
     ],
 )
 def test_bad_module_is_a_load_error_naming_the_file(
@@ -227,3 +235,24 @@ def test_type_specific_policies_skip_other_types(repo: Path) -> None:
     )
     result = CliRunner().invoke(main, ["check", "--root", str(repo), str(spec)])
     assert "MR-CHAT-" not in result.output
+
+
+OPTIONED = (
+    good()
+    .replace('"""Title of the policy.', '"""At least $minimum replicas.', 1)
+    .replace('"Do the right thing."', '"Raise it to $minimum (a $$ sign)."')
+    + "\nimport dataclasses\n@dataclasses.dataclass(frozen=True)\n"
+    "class Options:\n    minimum: int = 2\n"
+)
+
+
+def test_title_and_remediation_are_worded_from_the_options(tmp_path: Path) -> None:
+    from modelrail.engine import with_options
+
+    write(tmp_path, "tst", "tst_001_a", OPTIONED)
+    policy = load_policies(tmp_path, tmp_path).get("MR-TST-001")
+    assert policy.title == "At least 2 replicas."
+    assert policy.remediation == "Raise it to 2 (a $ sign)."
+    raised = with_options(policy, {"minimum": 5})
+    assert policy.title_with(raised) == "At least 5 replicas."
+    assert policy.remediation_with(raised) == "Raise it to 5 (a $ sign)."

@@ -39,7 +39,7 @@ ID = "MR-CHAT-004"
 NAME = "concurrency-target"
 SEVERITY = Severity.ERROR
 REMEDIATION = (
-    "Declare chatbot.concurrency.target (at least 1000 conversations) and "
+    "Declare chatbot.concurrency.target (at least $minimum conversations) and "
     "scale on serving.autoscaling.targetConcurrency."
 )
 TYPES = ("chatbot",)

@@ -1,4 +1,4 @@
-"""The model's quality metric is at least 95 % of its baseline's.
+"""The model's quality metric is at least $percent of its baseline's.
 
 The checklist's gate for a new version: its accuracy on the hold-out set must
 reach at least 95 % of the baseline's (the version it replaces), measured on
@@ -44,7 +44,7 @@ ID = "MR-MDL-003"
 NAME = "accuracy-vs-baseline"
 SEVERITY = Severity.ERROR
 REMEDIATION = (
-    "Deploy a version whose quality metric reaches the required share of the "
+    "Deploy a version whose quality metric reaches $percent of the "
     "baseline's, with both measured on the same hold-out set."
 )
 
@@ -52,6 +52,10 @@ REMEDIATION = (
 @dataclass(frozen=True)
 class Options:
     ratio: float = 0.95  # the share of the baseline's metric the model must reach
+
+    @property
+    def percent(self) -> str:
+        return f"{self.ratio * 100:g} %"
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:

@@ -1,4 +1,4 @@
-"""The accuracy alert floor is below the model's value and >= 90 % of the baseline's.
+"""The accuracy alert floor is below the model's value and >= $percent of the baseline's.
 
 Hold-out metrics describe the model on release day; production quality is
 watched by ``monitoring.accuracy``, which alerts when the live metric falls
@@ -50,13 +50,17 @@ NAME = "accuracy-alert-floor"
 SEVERITY = Severity.ERROR
 REMEDIATION = (
     "Declare monitoring.accuracy with a floor below the model's current value "
-    "and at least the required share of the baseline's."
+    "and at least $percent of the baseline's."
 )
 
 
 @dataclass(frozen=True)
 class Options:
     minimum_ratio: float = 0.90  # the lowest floor, as a share of the baseline's
+
+    @property
+    def percent(self) -> str:
+        return f"{self.minimum_ratio * 100:g} %"
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:

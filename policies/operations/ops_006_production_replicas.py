@@ -1,4 +1,4 @@
-"""Production runs at least two replicas, so losing one is not an outage.
+"""Production runs at least $minimum replicas, so losing one is not an outage.
 
 A 99.9 % availability objective leaves 43 minutes of downtime a month. A
 single replica spends that on one node drain, one eviction or one crash loop
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 ID = "MR-OPS-006"
 NAME = "production-replicas"
 SEVERITY = Severity.ERROR
-REMEDIATION = "Raise serving.autoscaling.minReplicas to at least 2."
+REMEDIATION = "Raise serving.autoscaling.minReplicas to at least $minimum."
 
 
 @dataclass(frozen=True)

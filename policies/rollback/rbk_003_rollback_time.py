@@ -1,4 +1,4 @@
-"""A rollback takes at most 15 minutes.
+"""A rollback takes at most $maxDuration.
 
 Every minute of rollback is a minute of users served by the version that was
 found wanting, and of error budget spent. The checklist's target in
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 ID = "MR-RBK-003"
 NAME = "rollback-time"
 SEVERITY = Severity.ERROR
-REMEDIATION = "Declare rollback.maxDuration and make the rollback fit in 15m."
+REMEDIATION = "Declare rollback.maxDuration and make the rollback fit in $maxDuration."
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The first canary step sends at most 10 % of the traffic to the new version.
+"""The first canary step sends at most $maximum % of the traffic to the new version.
 
 The first step is the one that meets a defect nobody has seen yet, so it must
 be small enough that the users it reaches are few: the checklist starts with
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 ID = "MR-ROLL-002"
 NAME = "first-step-small"
 SEVERITY = Severity.ERROR
-REMEDIATION = "Start the canary with a step of at most 10 % (1-10 %)."
+REMEDIATION = "Start the canary with a step of at most $maximum % of the traffic."
 
 
 @dataclass(frozen=True)

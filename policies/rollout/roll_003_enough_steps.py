@@ -1,4 +1,4 @@
-"""A canary moves to full traffic in at least three steps.
+"""A canary moves to full traffic in at least $minimum steps.
 
 Each step is a chance to stop: with two (10 -> 100) the jump from the first
 small share to everyone is taken on the strength of a single observation.
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 ID = "MR-ROLL-003"
 NAME = "enough-steps"
 SEVERITY = Severity.ERROR
-REMEDIATION = "Give the canary at least three steps, such as 10, 25, 50 and 100 %."
+REMEDIATION = "Give the canary at least $minimum steps, such as 10, 25, 50 and 100 %."
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The canary's pauses add up to at least 24 hours.
+"""The canary's pauses add up to at least $minimum.
 
 Model traffic follows the day: the requests of the night, the morning peak
 and the evening mix differ, and a model that is fine at 10:00 can fail on the
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 ID = "MR-ROLL-009"
 NAME = "production-soak"
 SEVERITY = Severity.ERROR
-REMEDIATION = "Lengthen the canary pauses until they add up to at least 24h."
+REMEDIATION = "Lengthen the canary pauses until they add up to at least $minimum."
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The availability objective is at least 99.9 %.
+"""The availability objective is at least $minimum %.
 
 The checklist asks for 99.9 % availability of infrastructure and served
 models (its summary table: 99.5 % acceptable, 99.9 % excellent), and its
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 ID = "MR-SLO-001"
 NAME = "availability-objective"
 SEVERITY = Severity.ERROR
-REMEDIATION = "Raise slo.availability to at least 99.9 (percent)."
+REMEDIATION = "Raise slo.availability to at least $minimum (percent)."
 
 
 @dataclass(frozen=True)

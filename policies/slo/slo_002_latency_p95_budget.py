@@ -39,7 +39,8 @@ NAME = "latency-p95-budget"
 SEVERITY = Severity.ERROR
 REMEDIATION = (
     "Lower slo.latency.p95 to the budget of the model's type "
-    "(predictive 100 ms, recommendation 200 ms, chatbot 2000 ms)."
+    "(predictive $predictive ms, recommendation $recommendation ms, "
+    "chatbot $chatbot ms)."
 )
 
 

@@ -1,4 +1,4 @@
-"""The error-rate objective is at most 0.1 %.
+"""The error-rate objective is at most $maximum %.
 
 The checklist's technical metrics ask for an error rate under 0.1 % (its
 summary table: 0.1 % acceptable, 0.01 % excellent). ``slo.errorRate`` is a
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 ID = "MR-SLO-003"
 NAME = "error-rate-objective"
 SEVERITY = Severity.ERROR
-REMEDIATION = "Lower slo.errorRate to at most 0.1 (percent)."
+REMEDIATION = "Lower slo.errorRate to at most $maximum (percent)."
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import re
+import string
 import sys
 import textwrap
 import traceback
@@ -60,12 +61,50 @@ class Policy:
     options_type: type | None
     check: Callable[[Spec, Environment, Context], Iterable[Hit]] = field(repr=False)
     path: str = ""  # relative to the repository root
+    # The title and remediation as written, with ``$option`` placeholders;
+    # ``title`` and ``remediation`` above are them with the default options.
+    title_template: str = ""
+    remediation_template: str = ""
 
     def applies_to(self, spec_type: str) -> bool:
         return spec_type in self.types
 
     def default_options(self) -> object:
         return None if self.options_type is None else self.options_type()
+
+    def title_with(self, options: object) -> str:
+        return fill(self.title_template or self.title, options)
+
+    def remediation_with(self, options: object) -> str:
+        return fill(self.remediation_template or self.remediation, options)
+
+
+def fill(text: str, options: object) -> str:
+    """``text`` with each ``$name`` (or ``${name}``) replaced by that option's
+    value (or an Options property), so that no text states a number a profile
+    can change; ``$$`` is a dollar sign."""
+    if options is None:
+        return text
+    return string.Template(text).substitute(_OptionValues(options))
+
+
+class _OptionValues(dict[str, str]):
+    """Option (or property) name -> its value as text, read on demand."""
+
+    def __init__(self, options: object) -> None:
+        super().__init__()
+        self.options = options
+
+    def __missing__(self, name: str) -> str:
+        try:
+            value = getattr(self.options, name)
+        except AttributeError:
+            raise KeyError(name) from None
+        if isinstance(value, float):
+            return f"{value:g}"
+        if isinstance(value, tuple | list):
+            return ", ".join(str(v) for v in value)
+        return str(value)
 
 
 @dataclass(frozen=True)
@@ -209,13 +248,25 @@ def _load(path: Path, category: str, display: str) -> Policy:
         except Exception as exc:
             raise fail(f"Options() raised {type(exc).__name__}: {exc}") from exc
     title, rationale, fails, passes = _document(module.__doc__, fail)
+    defaults = options_type() if options_type is not None else None
+    filled = []
+    for what, text in (("the title", title), ("REMEDIATION", remediation)):
+        template = string.Template(text)
+        if not template.is_valid():
+            raise fail(f"{what} has a '$' that is not $option ($$ is a dollar sign)")
+        for placeholder in template.get_identifiers():
+            if defaults is None or not hasattr(defaults, placeholder):
+                raise fail(f"{what} names ${placeholder}, which is not an option")
+        filled.append(fill(text, defaults))
     return Policy(
         id=policy_id,
         name=name,
-        title=title,
+        title=filled[0],
         category=category,
         severity=severity,
-        remediation=remediation,
+        remediation=filled[1],
+        title_template=title,
+        remediation_template=remediation,
         rationale=rationale,
         fails=fails,
         passes=passes,
@@ -332,7 +383,7 @@ def evaluate(
                 policy.id,
                 item.severity,
                 hit.message,
-                policy.remediation,
+                policy.remediation_with(item.context.options),
             )
             for hit in hits
         )
