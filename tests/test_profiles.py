@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from click.testing import CliRunner, Result
@@ -202,3 +203,69 @@ def test_unknown_profile_reported_when_only_the_environment_is_checked(
     result = check(repo, str(env))
     assert result.exit_code == 2
     assert "[MR-CONFIG-004]" in result.output
+
+
+def _set_in_production(repo: Path, policies: str) -> None:
+    replace_once(
+        repo / PROFILES,
+        "    description: Customers are served. Every policy at its own severity.\n",
+        "    description: Customers are served.\n    policies:\n" + policies,
+    )
+
+
+def test_a_production_setting_applies_to_production_alone(repo: Path) -> None:
+    """Profiles are tier-local: no profile extends production, so a line under
+    production changes nothing in staging, test or development."""
+    before = CliRunner().invoke(main, ["policies", "--root", str(repo)]).output
+    _set_in_production(repo, "      MR-SEC-005: warning\n")
+    after = CliRunner().invoke(main, ["policies", "--root", str(repo)]).output
+    row = next(line for line in after.splitlines() if line.startswith("MR-SEC-005"))
+    assert row.split()[2:6] == ["error", "error", "error", "warning"]  # dev..prod
+    changed = [
+        (b, a)
+        for b, a in zip(before.splitlines(), after.splitlines(), strict=True)
+        if b != a
+    ]
+    assert [a.split()[0] for _, a in changed] == ["MR-SEC-005"]
+
+
+def test_an_option_raised_in_production_is_worded_with_its_value(repo: Path) -> None:
+    """The finding's message and fix say the option's value, not the default's."""
+    _set_in_production(repo, "      MR-OPS-006: {options: {minimum: 4}}\n")
+    result = check(repo, "-e", "prod", "--no-waivers")
+    lines = [line for line in result.output.splitlines() if "[MR-OPS-006]" in line]
+    assert len(lines) == 3, result.output  # the three prod models on 3 replicas
+    for line in lines:
+        assert "minReplicas 3 is below 4" in line, line
+        assert "(fix: Raise serving.autoscaling.minReplicas to at least 4.)" in line
+    assert "[MR-OPS-006]" not in check(repo, "-e", "staging").output
+
+
+def test_policies_profile_shows_where_each_setting_comes_from(repo: Path) -> None:
+    _set_in_production(repo, "      MR-OPS-006: {options: {minimum: 3}}\n")
+    runner = CliRunner()
+    table = runner.invoke(main, ["policies", "--root", str(repo), "--profile", "test"])
+    assert table.exit_code == 0, table.output
+    rows = {line.split()[0]: line for line in table.output.splitlines()[2:-1]}
+    assert table.output.splitlines()[0] == "profile test (extends staging)"
+    assert rows["MR-OPS-006"].split()[1:3] == ["off", "staging"]
+    assert rows["MR-OPS-006"].endswith("minimum=2")  # production's 3 stays there
+    assert rows["MR-RBK-003"].split()[1:3] == ["error", "policy"]
+    assert rows["MR-RBK-003"].endswith("maxDuration=30m (staging)")
+    assert rows["MR-SLO-001"].split()[1:3] == ["warning", "test"]
+    assert rows["MR-SLO-001"].endswith("minimum=99.5 (test)")
+    prod = runner.invoke(
+        main, ["policies", "--root", str(repo), "--profile", "production", "-f", "json"]
+    )
+    document = json.loads(prod.output)
+    assert document["extends"] == []
+    ops = next(p for p in document["policies"] if p["id"] == "MR-OPS-006")
+    assert ops["options"] == {"minimum": {"value": 3, "from": "production"}}
+    assert ops["title"] == (
+        "Production runs at least 3 replicas, so losing one is not an outage."
+    )
+    unknown = runner.invoke(main, ["policies", "--root", str(repo), "--profile", "qa"])
+    assert unknown.exit_code == 2
+    assert "no profile 'qa' (profiles and tiers: development, production" in (
+        unknown.output
+    )

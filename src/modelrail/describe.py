@@ -7,6 +7,7 @@ Pure functions from a ``Catalog`` to text. ``docs/policies.md`` is
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from collections import Counter
@@ -45,6 +46,84 @@ def table(catalog: Catalog) -> str:
     ]
     lines.append(f"{len(catalog.registry)} policies")
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _profile_rows(catalog: Catalog, profile: str) -> list[dict[str, Any]]:
+    """Every policy under ``profile``: severity, options, and where each comes
+    from (the profile, one it extends, or the policy's own default)."""
+    settings = catalog.profiles.settings(profile)
+    origins = catalog.profiles.origins(profile)
+    rows = []
+    for policy in catalog.registry:
+        setting, origin = settings[policy.id], origins.get(policy.id)
+        options = (
+            dataclasses.asdict(setting.options)  # type: ignore[call-overload]
+            if setting.options is not None
+            else {}
+        )
+        rows.append(
+            {
+                "id": policy.id,
+                "name": policy.name,
+                "severity": setting.severity.label if setting.severity else "off",
+                "severityFrom": (origin and origin.severity) or "policy",
+                "options": {
+                    key: {
+                        "value": value,
+                        "from": (origin and origin.options.get(key)) or "policy",
+                    }
+                    for key, value in options.items()
+                },
+                "title": policy.title_with(setting.options),
+            }
+        )
+    return rows
+
+
+def profile_table(catalog: Catalog, profile: str) -> str:
+    """``modelrail policies --profile NAME``: what the profile ends up with."""
+    bases = catalog.profiles.chain(profile)[:-1][::-1]
+    heading = f"profile {profile}" + (f" (extends {', '.join(bases)})" if bases else "")
+    if profile not in catalog.profiles.names:
+        heading = f"tier {profile}: no profile of that name, every policy as it is"
+    out = [("ID", "SEVERITY", "FROM", "OPTIONS")]
+    for row in _profile_rows(catalog, profile):
+        options = ", ".join(
+            f"{key}={_plain(option['value'])}"
+            + ("" if option["from"] == "policy" else f" ({option['from']})")
+            for key, option in row["options"].items()
+        )
+        out.append((row["id"], row["severity"], row["severityFrom"], options))
+    widths = [max(len(r[i]) for r in out) for i in range(3)]
+    lines = [heading]
+    lines += [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
+        + "  "
+        + row[-1]
+        for row in out
+    ]
+    lines.append(
+        f"{len(catalog.registry)} policies; FROM: the profile that sets it, "
+        "or 'policy' (its own default)"
+    )
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def profile_json(catalog: Catalog, profile: str) -> str:
+    document = {
+        "profile": profile,
+        "extends": catalog.profiles.chain(profile)[:-1][::-1],
+        "policies": _profile_rows(catalog, profile),
+    }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 def as_json(catalog: Catalog) -> str:

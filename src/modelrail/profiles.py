@@ -65,6 +65,16 @@ class WaiverRules:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a policy's setting in a profile comes from: the profile that set
+    its severity (None: the policy's own SEVERITY) and each option's (absent:
+    the option's default)."""
+
+    severity: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class Profiles:
     """The parsed profiles file (or nothing: every policy at its own severity)."""
@@ -90,15 +100,36 @@ class Profiles:
             self._resolved[name] = self._resolve(name)
         return self._resolved[name]
 
+    def origins(self, name: str) -> dict[str, Origin]:
+        """Where each policy's setting under profile ``name`` comes from: the
+        profile itself, one it extends, or the policy (its own defaults)."""
+        out: dict[str, Origin] = {}
+        for profile_name in self.chain(name):
+            assert self.doc is not None
+            entries = self.doc.data["profiles"][profile_name].get("policies", {})
+            for policy_id, entry in entries.items():
+                if policy_id not in self.registry:
+                    continue
+                was = out.get(policy_id, Origin())
+                severity, options = was.severity, dict(was.options)
+                if not isinstance(entry, dict) or "severity" in entry:
+                    severity = profile_name
+                if isinstance(entry, dict):
+                    options.update(
+                        dict.fromkeys(entry.get("options", {}), profile_name)
+                    )
+                out[policy_id] = Origin(severity, options)
+        return out
+
     def _resolve(self, name: str) -> dict[str, Setting]:
         settings = {
             p.id: Setting(p.severity, p.default_options()) for p in self.registry
         }
-        for profile_name in self._chain(name):
+        for profile_name in self.chain(name):
             self._apply(profile_name, settings)
         return settings
 
-    def _chain(self, name: str) -> list[str]:
+    def chain(self, name: str) -> list[str]:
         """``name`` and what it extends, base first (a broken link ends it)."""
         if self.doc is None:
             return []
@@ -151,7 +182,7 @@ class Profiles:
                         f"(profiles: {', '.join(sorted(profiles))})",
                         "name a profile of this file, or remove extends",
                     )
-                elif name in self._chain(extends):
+                elif name in self.chain(extends):
                     self._problem(
                         f"{base}/extends",
                         BAD_EXTENDS,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from modelrail.cli.options import root_option
+from modelrail.policy import TIERS as _TIERS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,12 +34,30 @@ def _catalog(root: Path | None) -> Catalog:
     show_default=True,
     help="table, markdown (docs/policies.md) or json.",
 )
+@click.option(
+    "--profile",
+    metavar="NAME",
+    help="What one profile (or tier) ends up with: each policy's severity and "
+    "options, and the profile each comes from (table or json).",
+)
 @root_option
-def policies_cmd(fmt: str, root: Path | None) -> None:
+def policies_cmd(fmt: str, profile: str | None, root: Path | None) -> None:
     """List the policies of the repository, with their severity per tier."""
     from modelrail import describe
 
     catalog = _catalog(root)
+    if profile is not None:
+        if not catalog.profiles.exists(profile):
+            known = ", ".join(sorted({*catalog.profiles.names, *_TIERS}))
+            raise click.BadParameter(
+                f"no profile {profile!r} (profiles and tiers: {known})",
+                param_hint="--profile",
+            )
+        if fmt == "markdown":
+            raise click.UsageError("--profile shows a table or json")
+        view = describe.profile_json if fmt == "json" else describe.profile_table
+        click.echo(view(catalog, profile), nl=False)
+        return
     render = {
         "table": describe.table,
         "markdown": describe.markdown,
