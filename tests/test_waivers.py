@@ -1,15 +1,19 @@
-"""Waivers: valid, expired, too long, unapproved, not waivable, stale, --no-waivers."""
+"""Waivers: valid, expired, too long, unapproved, not waivable, stale, malformed
+(judged one by one), --no-waivers."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from tests.reporters import sample
 
 from modelrail.cli import main
+from modelrail.reporters import REPORTERS
 from testing.repo import line_of, replace_once
 
 if TYPE_CHECKING:
@@ -192,15 +196,144 @@ def test_expiring_soon_is_a_note(repo: Path) -> None:
 
 
 def test_malformed_waivers(repo: Path) -> None:
-    write_waivers(repo, waiver(reason="because", expires="2026-02-30"))
+    unpin(repo)
+    path = write_waivers(repo, waiver(reason="because", expires="2026-02-30"))
     result = check(repo)
     assert result.exit_code == 1
-    assert rules(result) == ["MR-SCHEMA"]
-    assert "reason" in result.output
-    write_waivers(repo, waiver(expires="2026-02-30"))
+    assert rules(result) == ["MR-SEC-004", "MR-WAIVER-009"]
+    assert "error [MR-SEC-004]" in result.output  # not waived
+    assert (
+        f"{WAIVERS}:{line_of(path, '- policy: ')}:3: error [MR-WAIVER-009] waiver "
+        "of MR-SEC-004 for 'fraud-detector' is not applied: waivers[0].reason: "
+        "'because' is shorter than 20 characters (fix: write at least 20 "
+        "characters: why the exception is acceptable, and what mitigates the risk)"
+    ) in result.output
+    path = write_waivers(repo, waiver(expires="2026-02-30"))
     result = check(repo)
-    assert rules(result) == ["MR-SCHEMA"]
-    assert "2026-02-30 is not a calendar date" in result.output
+    assert rules(result) == ["MR-SEC-004", "MR-WAIVER-009"]
+    assert (
+        f"{WAIVERS}:{line_of(path, '- policy: ')}:3: error [MR-WAIVER-009] waiver "
+        "of MR-SEC-004 for 'fraud-detector' is not applied: waivers[0].expires: "
+        "2026-02-30 is not a calendar date (fix: write a real date as YYYY-MM-DD)"
+    ) in result.output
+
+
+# Issue 15: waivers are judged one by one. prod's product-recommender breaks
+# MR-SEC-004 too, and its waiver is invalid (`reason: test`); fraud-detector's
+# is valid and still applies.
+RECOMMENDER = "environments/prod/product-recommender.yaml"
+RECOMMENDER_DIGEST = "96e23cc9be3ebcd0a1100743e3610ea3d1390c01a74cc75a8c5be390af24b390"
+
+
+def one_invalid_one_valid(repo: Path) -> tuple[int, int]:
+    """The lines of the invalid waiver and of the valid one."""
+    unpin(repo)
+    replace_once(
+        repo / RECOMMENDER,
+        f"product-recommender@sha256:{RECOMMENDER_DIGEST}",
+        "product-recommender:2.4.1",
+    )
+    path = write_waivers(
+        repo, waiver(model="product-recommender", reason="test"), waiver()
+    )
+    text = path.read_text(encoding="utf-8")
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if "- policy:" in line]
+    return lines[0], lines[1]
+
+
+def test_an_invalid_waiver_leaves_the_others_applied(repo: Path) -> None:
+    invalid, valid = one_invalid_one_valid(repo)
+    result = check(repo)
+    assert result.exit_code == 1, result.output
+    assert sorted(rules(result)) == ["MR-SEC-004", "MR-SEC-004", "MR-WAIVER-009"]
+    # the invalid waiver: an error at its entry that says why it is not applied
+    assert (
+        f"{WAIVERS}:{invalid}:3: error [MR-WAIVER-009] waiver of MR-SEC-004 for "
+        "'product-recommender' is not applied: waivers[0].reason: 'test' is "
+        "shorter than 20 characters (fix: write at least 20 characters: "
+        "why the exception is acceptable, and what mitigates the risk)"
+    ) in result.output
+    # so its finding stands ...
+    image = line_of(repo / RECOMMENDER, "    image: ")
+    recommender = [line for line in result.output.splitlines() if RECOMMENDER in line]
+    assert len(recommender) == 1
+    assert recommender[0].startswith(f"{RECOMMENDER}:{image}:12: error [MR-SEC-004] ")
+    # ... and the valid waiver still waives fraud-detector's
+    assert (
+        f"{SPEC}:{line_of(repo / SPEC, '    image: ')}:12: error (waived) "
+        "[MR-SEC-004] image 'registry.example.com/ml/fraud-detector:3.2.0' is not "
+        f"pinned by digest (waived by {WAIVERS}:{valid}:3 (SEC-812, until 2026-12-31))"
+    ) in result.output
+    assert result.output.endswith(
+        "checked 6 files in 1 environment: 2 errors, 1 waived, 1 waiver not applied\n"
+    )
+
+
+def test_json_report_says_which_waiver_is_not_applied_and_why(repo: Path) -> None:
+    invalid, valid = one_invalid_one_valid(repo)
+    report = json.loads(check(repo, "-f", "json").output)
+    assert report["summary"]["waiversNotApplied"] == 1
+    assert report["summary"]["waived"] == 1
+    assert report["summary"]["errors"] == 2
+    (rejected,) = [f for f in report["findings"] if f["rule"] == "MR-WAIVER-009"]
+    assert rejected == {
+        "file": WAIVERS,
+        "line": invalid,
+        "column": 3,
+        "pointer": "/waivers/0",
+        "rule": "MR-WAIVER-009",
+        "severity": "error",
+        "message": "waiver of MR-SEC-004 for 'product-recommender' is not applied: "
+        "waivers[0].reason: 'test' is shorter than 20 characters",
+        "remediation": "write at least 20 characters: why the exception is "
+        "acceptable, and what mitigates the risk",
+    }
+    waived = {
+        f["file"]: f.get("waiver", "")
+        for f in report["findings"]
+        if f["rule"] == "MR-SEC-004"
+    }
+    assert waived[SPEC].startswith(f"waived by {WAIVERS}:{valid}:3 ")
+    assert waived[RECOMMENDER] == ""
+
+
+@pytest.mark.parametrize("fmt", sorted(REPORTERS))
+def test_every_format_carries_the_invalid_waiver(repo: Path, fmt: str) -> None:
+    invalid, _ = one_invalid_one_valid(repo)
+    text = check(repo, "-f", fmt).output
+    if fmt == "text":
+        found = re.findall(
+            r"^(.+?):(\d+):(\d+): \w+( \(waived\))? \[(.+?)\]", text, re.MULTILINE
+        )
+        keys = [(f, int(n), int(c), rule, bool(w)) for f, n, c, w, rule in found]
+    else:
+        keys = getattr(sample, f"from_{fmt}")(text)
+    assert (WAIVERS, invalid, 3, "MR-WAIVER-009", False) in keys
+    waived = {key[0]: key[4] for key in keys if key[3] == "MR-SEC-004"}
+    assert waived == {SPEC: True, RECOMMENDER: False}
+    if fmt in ("text", "github", "markdown"):  # they end with the summary line
+        assert "1 waiver not applied" in text
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        ("kind: Waivers", "kind: Waiver", "kind is 'Waiver', not one of 'Waivers'"),
+        ("waivers:\n", "waiver:\n", "unknown key 'waiver' in the top level"),
+    ],
+)
+def test_a_broken_file_applies_no_waiver(
+    repo: Path, before: str, after: str, message: str
+) -> None:
+    unpin(repo)
+    path = write_waivers(repo, waiver())
+    replace_once(path, before, after)
+    result = check(repo)
+    assert result.exit_code == 1
+    assert "error [MR-SEC-004]" in result.output  # not waived
+    assert "MR-SCHEMA" in rules(result)
+    assert "MR-WAIVER-009" not in rules(result)
+    assert message in result.output
 
 
 @pytest.mark.parametrize("value", ["soon", "20261121", "2026-W47-6", "2026-02-30"])

@@ -28,7 +28,7 @@ from modelrail.repo import (
     select,
 )
 from modelrail.schema import SchemaSet
-from modelrail.waivers import Book
+from modelrail.waivers import Book, screen
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class Report:
     rules: tuple[Policy, ...] = ()
     # the files checked, as displayed (repository-relative), sorted
     checked: tuple[str, ...] = ()
+    # waivers not applied because they are invalid (each has its finding)
+    invalid_waivers: int = 0
 
     @property
     def worst(self) -> Severity | None:
@@ -144,7 +146,7 @@ def _run(
             loaded.append(consistency.Loaded(doc, source.environment, source.kind))
     findings.extend(consistency.check(loaded, environments, folders))
     peers = Peers(repo, schemas, loaded)
-    crashes = _policies(
+    crashes, invalid_waivers = _policies(
         repo, registry, config, loaded, environments, options, findings, peers
     )
     return Report(
@@ -158,6 +160,7 @@ def _run(
         policies=len(registry),
         rules=registry.policies,
         checked=tuple(sorted(s.display for s in reported.values())),
+        invalid_waivers=invalid_waivers,
     )
 
 
@@ -170,12 +173,14 @@ def _policies(
     options: Options,
     findings: list[Finding],
     peers: Peers,
-) -> list[Crash]:
+) -> tuple[list[Crash], int]:
     """Run the policies on every valid spec whose environment is valid, then
-    apply the waivers of its environment. Appends to ``findings``."""
+    apply the waivers of its environment. Appends to ``findings``; returns
+    the crashes and how many waivers are invalid (not applied)."""
     views = {name: Environment(doc.data) for name, doc in environments.items()}
     active: dict[str, list[Active]] = {}
     books: dict[str, Book] = {}
+    invalid = 0
     for item in loaded:
         if item.kind == "Environment" and item.environment in views:
             findings.extend(_profile_problem(views[item.environment], item.doc, config))
@@ -185,6 +190,9 @@ def _policies(
                 item.doc, registry, config.waivers, options.today
             )
             findings.extend(books[item.environment].problems)
+            invalid += books[item.environment].invalid
+        elif item.kind == "Waivers":  # not judged: only the malformed are known
+            invalid += sum(entry is None for entry in item.doc.data["waivers"])
     crashes: list[Crash] = []
     checked: dict[str, set[str]] = {}
     for item in loaded:
@@ -211,7 +219,7 @@ def _policies(
             active[env_name] = _activate(views[env_name], config, views, options, peers)
         switched_on = {a.policy.id for a in active[env_name]}
         findings.extend(book.stale(checked.get(env_name, set()), known, switched_on))
-    return crashes
+    return crashes, invalid
 
 
 def _activate(
@@ -292,6 +300,9 @@ class Peers:
 def load_and_validate(
     source: SourceFile, schemas: SchemaSet
 ) -> tuple[Document | None, list[Finding]]:
+    """The document, None when it does not load or match its schema, and the
+    findings to report. A waivers file whose only problems are malformed
+    waivers is still used, without them (``waivers.screen``)."""
     try:
         doc = load_file(source.path, source.display)
     except LoadError as exc:
@@ -299,6 +310,10 @@ def load_and_validate(
             Finding(exc.location, LOAD, Severity.ERROR, exc.message, exc.remediation)
         ]
     problems = schemas.validate(source.kind, doc)
+    if source.kind == "Waivers" and problems:
+        # judged waiver by waiver (issue 15): a malformed waiver is reported
+        # and left out, and the others of the file still apply
+        return screen(doc, problems)
     return (None if problems else doc), problems
 
 

@@ -30,7 +30,8 @@ ARGOCD_CLASH = "MR-REPO-008"
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    """A file that loaded and passed its schema."""
+    """A file that loaded and passed its schema (a waivers file: but for its
+    malformed waivers, which ``waivers.screen`` left out)."""
 
     doc: Document
     environment: str

@@ -370,6 +370,9 @@ def _plain(error: ValidationError) -> str:
 
 def _bound_fix(kind: Any, error: ValidationError) -> str:
     desc = _subschema(error).get("description")
+    if kind == "minLength":  # the description says what to write, not how much
+        what = f": {_first_sentence(desc)}" if desc else ""
+        return f"write at least {_bound(error)} characters{what}"
     return _first_sentence(desc) if desc else f"see the schema ({kind})"
 
 

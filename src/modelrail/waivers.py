@@ -1,24 +1,29 @@
 """Expiring, approved exceptions: ``environments/<env>/waivers.yaml`` applied to findings.
 
 A waiver names one policy and one model. It applies only while it is valid:
+well formed (it matches the Waivers schema, with real calendar dates),
 approved (by an approver ``policies/profiles.yaml`` accepts), not expired,
 no longer than the maximum (90 days by default) from approval to expiry, for
-a policy that exists and may be waived. An invalid waiver is itself an error
-and waives nothing. A waived finding is kept, marked with its waiver, and no
-longer fails the run; a valid waiver that matches no finding is stale (a
-warning: the problem was fixed, so delete the waiver).
+a policy that exists and may be waived. Waivers are judged one by one: an
+invalid waiver is itself an error and waives nothing, and the other waivers
+of its file still apply (only a broken file, such as one whose ``waivers`` is
+not a list, waives nothing at all). A waived finding is kept, marked with its
+waiver, and no longer fails the run; a valid waiver that matches no finding
+is stale (a warning: the problem was fixed, so delete the waiver).
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from modelrail.findings import SCHEMA, Finding, Severity
+from modelrail.findings import Finding, Severity
+from modelrail.values import cut, short
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Sequence
 
     from modelrail.engine import Registry
     from modelrail.loader import Document
@@ -32,7 +37,77 @@ NOT_WAIVABLE = "MR-WAIVER-005"
 STALE = "MR-WAIVER-006"
 DUPLICATE = "MR-WAIVER-007"
 EXPIRES_SOON = "MR-WAIVER-008"
+MALFORMED = "MR-WAIVER-009"
 SOON_DAYS = 14
+
+_ENTRY = re.compile(r"/waivers/([0-9]+)(?:/|$)")
+
+
+def screen(
+    doc: Document, problems: Sequence[Finding]
+) -> tuple[Document | None, list[Finding]]:
+    """A waivers file after its schema check: the document to judge waiver by
+    waiver (None when the file itself is broken) and the findings to report.
+
+    A schema problem outside every entry (``waivers`` not a list, a wrong
+    ``apiVersion`` or ``kind``, an unknown top-level key) breaks the file: its
+    problems are reported as they are and no waiver applies. Problems inside
+    entries become one ``MALFORMED`` error per entry, on the entry, and that
+    entry is replaced by None in the document's data (indices, and so
+    positions, stay), so the ``Book`` judges and applies the others.
+    """
+    by_entry: dict[int, list[Finding]] = {}
+    for problem in problems:
+        match = _ENTRY.match(problem.location.pointer)
+        if match is None:
+            return None, list(problems)
+        by_entry.setdefault(int(match.group(1)), []).append(problem)
+    if not by_entry:
+        return doc, []
+    entries = list(doc.data["waivers"])
+    findings = []
+    for index, found in sorted(by_entry.items()):
+        found = sorted(set(found))
+        findings.append(
+            _malformed(
+                doc,
+                index,
+                _name(entries[index], index),
+                [f.message for f in found],
+                [f.remediation for f in found],
+            )
+        )
+        entries[index] = None
+    return replace(doc, data={**doc.data, "waivers": entries}), findings
+
+
+def _name(entry: object, index: int) -> str:
+    """The waiver as messages name it: by its policy and model, as far as
+    they can be read."""
+    policy = entry.get("policy") if isinstance(entry, dict) else None
+    model = entry.get("model") if isinstance(entry, dict) else None
+    name = "waiver"
+    if isinstance(policy, str) and policy:
+        name += f" of {cut(policy, 60)}"
+    if isinstance(model, str) and model:
+        name += f" for {short(model)}"
+    return name if name != "waiver" else f"waivers[{index}]"
+
+
+def _malformed(
+    doc: Document,
+    index: int,
+    name: str,
+    problems: Sequence[str],
+    fixes: Sequence[str],
+) -> Finding:
+    return Finding(
+        doc.locate(f"/waivers/{index}"),
+        MALFORMED,
+        Severity.ERROR,
+        f"{name} is not applied: {'; '.join(p.rstrip('.') for p in problems)}",
+        "; ".join(dict.fromkeys(fix for fix in fixes if fix)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +124,11 @@ class Waiver:
 
 
 class Book:
-    """The waivers of one environment, validated, and which of them were used."""
+    """The waivers of one environment, validated, and which of them were used.
+
+    ``doc`` is a waivers file as ``screen`` leaves it: an entry that did not
+    match the schema is None (reported there) and is not judged again.
+    """
 
     def __init__(
         self,
@@ -62,7 +141,10 @@ class Book:
         self.problems: list[Finding] = []
         self.valid: dict[tuple[str, str], tuple[int, Waiver]] = {}
         self.used: set[tuple[str, str]] = set()
+        self.entries = len(doc.data["waivers"])
         for index, entry in enumerate(doc.data["waivers"]):
+            if entry is None:
+                continue  # malformed: reported by screen()
             waiver = self._validate(index, entry, registry, rules, today)
             if waiver is None:
                 continue
@@ -90,10 +172,29 @@ class Book:
     ) -> Waiver | None:
         policy_id, model = entry["policy"], entry["model"]
         what = f"waiver of {policy_id} for {model!r}"
-        expires = self._date(index, entry, "expires")
-        approved_on = self._date(index, entry, "approvedOn")
-        if expires is None or ("approvedOn" in entry and approved_on is None):
-            return None  # not a calendar date: reported as malformed
+        dates = {
+            key: _calendar_date(entry[key])
+            for key in ("expires", "approvedOn")
+            if key in entry
+        }
+        bad = [key for key, date in dates.items() if date is None]
+        if bad:
+            self.problems.append(
+                _malformed(
+                    self.doc,
+                    index,
+                    what,
+                    [
+                        f"waivers[{index}].{k}: {entry[k]} is not a calendar date"
+                        for k in bad
+                    ],
+                    ["write a real date as YYYY-MM-DD"],
+                )
+            )
+            return None
+        expires = dates["expires"]
+        approved_on = dates.get("approvedOn")
+        assert expires is not None  # required by the schema
         ok = True
         if policy_id not in registry:
             self._problem(
@@ -191,23 +292,6 @@ class Book:
         where = str(self.doc.locate(f"/waivers/{index}"))
         return Waiver(policy_id, model, entry["ticket"], expires, where)
 
-    def _date(
-        self, index: int, entry: dict[str, Any], key: str
-    ) -> datetime.date | None:
-        if key not in entry:
-            return None
-        try:
-            return datetime.date.fromisoformat(entry[key])
-        except ValueError:
-            self._problem(
-                index,
-                f"/{key}",
-                SCHEMA,
-                f"waivers[{index}].{key}: {entry[key]} is not a calendar date",
-                "write a real date as YYYY-MM-DD",
-            )
-            return None
-
     def _problem(
         self,
         index: int,
@@ -220,6 +304,11 @@ class Book:
     ) -> None:
         location = self.doc.locate(f"/waivers/{index}{suffix}")
         self.problems.append(Finding(location, rule, severity, message, fix))
+
+    @property
+    def invalid(self) -> int:
+        """How many waivers of the file are not applied because they are invalid."""
+        return self.entries - len(self.valid)
 
     def apply(
         self, model: str, findings: Iterable[Finding], *, enabled: bool = True
@@ -270,3 +359,12 @@ class Book:
                 message,
                 "delete the waiver",
             )
+
+
+def _calendar_date(text: str) -> datetime.date | None:
+    """The date ``text`` names, or None for one that does not exist
+    (2026-02-30: the schema's pattern lets it through)."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None

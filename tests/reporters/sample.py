@@ -120,6 +120,14 @@ FINDINGS = (
         "waiver of MR-SEC-002 for 'fraud-detector' expires on 2030-01-31",
         "renew it or fix the problem",
     ),
+    Finding(
+        Location(WAIVERS, 15, 5, "/waivers/1"),
+        "MR-WAIVER-009",
+        Severity.ERROR,
+        "waiver of MR-SEC-004 for 'fraud-detector' is not applied: "
+        "waivers[1].reason: 'test' is shorter than 20 characters",
+        "write at least 20 characters: why the exception is acceptable",
+    ),
 )
 
 CRASH = Crash("MR-SEC-004", CHURN, "KeyError: 'serving'")
@@ -137,6 +145,7 @@ def golden_report() -> Report:
         checked=tuple(
             sorted((SPEC, ODD, CHURN, WAIVERS, "environments/prod/environment.yaml"))
         ),
+        invalid_waivers=1,
     )
 
 

@@ -83,6 +83,7 @@ def test_the_golden_report_has_what_it_exists_for() -> None:
     severities = {f.severity for f in report.findings if not f.waived}
     assert len(severities) == 3
     assert report.waived == 1
+    assert report.invalid_waivers == 1
     assert any(f.location.line == 0 for f in report.findings)
     assert any(f.location.line and not f.location.column for f in report.findings)
     assert report.crashes

@@ -53,7 +53,7 @@ def test_headline(found: list[Finding], headline: str) -> None:
 def test_the_golden_report() -> None:
     report = sample.golden_report()
     out = markdown.render(report, RUN)
-    assert out.startswith("### modelrail check: :x: 1 policy crash, 4 errors")
+    assert out.startswith("### modelrail check: :x: 1 policy crash, 5 errors")
     assert "> [!CAUTION]" in out
     assert "crashed on environments/prod/churn-predictor.yaml" in out
     rows = sample.markdown_rows(out)

@@ -68,7 +68,7 @@ def test_a_descriptor_per_policy_and_per_other_rule_found() -> None:
     ids = [rule["id"] for rule in rules]
     assert ids == sorted(
         {p.id for p in sample.POLICIES} | {"MR-LOAD", "MR-SCHEMA", "MR-REPO-006"}
-        | {"MR-WAIVER-008"}
+        | {"MR-WAIVER-008", "MR-WAIVER-009"}
     )  # fmt: skip
     pinned = rules[ids.index("MR-SEC-004")]
     assert pinned["name"] == "pinned-serving-image"

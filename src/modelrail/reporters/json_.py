@@ -25,6 +25,7 @@ def render(report: Report, run: RunInfo) -> str:
             "warnings": report.count(Severity.WARNING),
             "infos": report.count(Severity.INFO),
             "waived": report.waived,
+            "waiversNotApplied": report.invalid_waivers,
             "policies": report.policies,
             "exitCode": report.exit_code,
         },

@@ -110,6 +110,13 @@ _ENGINE: dict[str, tuple[str, str]] = {
         "waiver-expires-soon",
         "A waiver expires within 14 days: fix the problem or renew it.",
     ),
+    "MR-WAIVER-009": (
+        "waiver-well-formed",
+        (
+            "A waiver matches the Waivers schema, with real calendar dates "
+            "(else it is not applied; the file's other waivers still are)."
+        ),
+    ),
 }
 
 _FAMILIES: dict[str, tuple[str, str]] = {

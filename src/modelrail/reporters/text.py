@@ -53,6 +53,9 @@ def summary(report: Report) -> str:
             parts.append(f"{n} {severity.label}{'s' * (n != 1)}")
     if report.waived:
         parts.append(f"{report.waived} waived")
+    if report.invalid_waivers:
+        n = report.invalid_waivers
+        parts.append(f"{n} waiver{'s' * (n != 1)} not applied")
     if report.crashes:
         n = len(report.crashes)
         parts.append(f"{n} policy crash{'es' * (n != 1)}")
