@@ -121,6 +121,8 @@ def test_json_report_names_the_waiver(repo: Path) -> None:
          "is approved on 2026-11-25, which is after today (2026-11-21)"),
         ({"policy": "MR-SEC-999"}, "MR-WAIVER-004", "policy",
          "there is no policy MR-SEC-999"),
+        ({"policy": "MR-SCE-004"}, "MR-WAIVER-004", "policy",
+         "there is no policy MR-SCE-004; did you mean MR-SEC-004?"),
         ({"policy": "MR-SEC-012"}, "MR-WAIVER-005", "policy",
          "MR-SEC-012 cannot be waived"),
     ],
@@ -161,6 +163,37 @@ def test_stale_waiver_is_a_warning(repo: Path) -> None:
         "'churn-model': no spec of that model is in this environment" in result.output
     )
     assert "warning [MR-WAIVER-006]" in result.output
+
+
+@pytest.mark.parametrize(
+    ("model", "guess"),
+    [
+        ("fraud-detectr", "fraud-detector"),
+        ("frauddetector", "fraud-detector"),
+        ("product-recomender", "product-recommender"),
+        ("churn-model", None),  # nothing close enough
+    ],
+)
+def test_a_misspelt_model_gets_the_closest_name(
+    repo: Path, model: str, guess: str | None
+) -> None:
+    unpin(repo)
+    path = write_waivers(repo, waiver(model=model))
+    result = check(repo)
+    assert result.exit_code == 1, result.output  # the finding is not waived
+    (found,) = [line for line in result.output.splitlines() if "MR-WAIVER-006" in line]
+    assert found.startswith(
+        f"{WAIVERS}:{line_of(path, '- policy: ')}:3: warning [MR-WAIVER-006] waiver "
+        f"of MR-SEC-004 for {model!r}: no spec of that model is in this environment"
+    )
+    if guess is None:
+        assert "did you mean" not in found
+        assert found.endswith("environment (fix: delete the waiver)")
+    else:
+        assert found.endswith(
+            f"environment; did you mean {guess!r}? "
+            f"(fix: name the model {guess!r}, or delete the waiver)"
+        )
 
 
 def test_stale_is_judged_only_for_models_checked(repo: Path) -> None:

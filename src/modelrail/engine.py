@@ -139,10 +139,9 @@ class Registry:
         for policy in self.policies:
             if policy.name == policy_id.lower():
                 return policy
-        import difflib
+        from modelrail.suggest import did_you_mean
 
-        close = difflib.get_close_matches(policy_id.upper(), list(by_id), n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        hint = did_you_mean(policy_id.upper(), by_id, quote=False)
         raise KeyError(f"no policy {policy_id!r}{hint} (modelrail policies lists them)")
 
 

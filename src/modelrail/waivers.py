@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from modelrail.findings import Finding, Severity
+from modelrail.suggest import closest, did_you_mean
 from modelrail.values import cut, short
 
 if TYPE_CHECKING:
@@ -201,7 +202,8 @@ class Book:
                 index,
                 "/policy",
                 UNKNOWN_POLICY,
-                f"{what}: there is no policy {policy_id}",
+                f"{what}: there is no policy {policy_id}"
+                + did_you_mean(policy_id, registry.by_id, quote=False),
                 "name a policy that `modelrail policies` lists, or delete the waiver",
             )
             ok = False
@@ -334,6 +336,7 @@ class Book:
         for key, (index, waiver) in sorted(self.valid.items(), key=lambda i: i[1][0]):
             if key in self.used:
                 continue
+            fix = "delete the waiver"
             if waiver.policy not in switched_on:
                 message = (
                     f"waiver of {waiver.policy} for {waiver.model!r}: the policy is "
@@ -344,6 +347,10 @@ class Book:
                     f"waiver of {waiver.policy} for {waiver.model!r}: no spec of "
                     f"that model is in this environment"
                 )
+                guess = closest(waiver.model, known)
+                if guess is not None:  # a misspelt model waives nothing
+                    message += f"; did you mean {guess!r}?"
+                    fix = f"name the model {guess!r}, or delete the waiver"
             elif waiver.model in checked:
                 message = (
                     f"waiver of {waiver.policy} for {waiver.model!r} matches no "
@@ -352,13 +359,7 @@ class Book:
             else:
                 continue
             location = self.doc.locate(f"/waivers/{index}")
-            yield Finding(
-                location,
-                STALE,
-                Severity.WARNING,
-                message,
-                "delete the waiver",
-            )
+            yield Finding(location, STALE, Severity.WARNING, message, fix)
 
 
 def _calendar_date(text: str) -> datetime.date | None:
