@@ -22,10 +22,11 @@ from click.testing import CliRunner, Result
 from tests.gate import lab
 
 from modelrail.cli import main
-from testing.repo import bundled
+from testing.repo import bundled, copy_repo
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
 AT = "2023-11-15T22:13:20Z"
 TOKENS = (
@@ -126,7 +127,13 @@ def assert_clear_error(result: Result, *messages: str) -> None:
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     for message in messages:
-        assert f"error: {message}" in result.stderr, result.stderr
+        # one error line each: the text report's, else stderr's (issue 15)
+        said = [
+            line
+            for line in result.output.splitlines()
+            if line.startswith("error: ") and message in line
+        ]
+        assert len(said) == 1, result.output
 
 
 def test_a_refused_connection(tmp_path: Any) -> None:
@@ -141,6 +148,42 @@ def test_a_refused_connection(tmp_path: Any) -> None:
     assert took < QUICK
     # the report says so too: nothing was read, nothing passed
     assert "ERROR (2 error)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "on_stdout", "on_stderr"),
+    [
+        ((), 1, 0),  # the text report says it: not again on stderr
+        (("--output", "gate.txt"), 0, 1),  # the report is in a file
+        (("--format", "json"), 1, 1),  # the attestation holds it; the log too
+        (("--format", "markdown"), 1, 1),  # so does the comment
+    ],
+)
+def test_each_error_is_printed_once(
+    tmp_path: Path, args: tuple[str, ...], on_stdout: int, on_stderr: int
+) -> None:
+    repo = copy_repo(tmp_path / "repo")
+    prometheus, registry = closed_port(), closed_port()
+    result = CliRunner().invoke(
+        main,
+        ["gate", "fraud-detector", "--env", "prod", "--root", str(repo),
+         "--prometheus", prometheus, "--registry", registry, "--at", AT,
+         "--retries", "0",
+         *(str(tmp_path / a) if a.endswith(".txt") else a for a in args)],
+    )  # fmt: skip
+    assert result.exit_code == 2, result.output
+    for message in (
+        f"Prometheus at {prometheus} refused the connection (1 attempt)",
+        f"the MLflow registry at {registry} refused the connection (1 attempt)",
+    ):
+        assert sum(message in line for line in result.stdout.splitlines()) == (
+            on_stdout
+        ), result.stdout
+        assert sum(message in line for line in result.stderr.splitlines()) == (
+            on_stderr
+        ), result.stderr
+    if on_stdout == 0:
+        assert "refused the connection" in (tmp_path / "gate.txt").read_text()
 
 
 def test_a_server_that_never_answers() -> None:
@@ -203,8 +246,8 @@ def test_json_of_the_wrong_shape(
     ):
         result, _ = gate(prometheus.url, registry.url)
     assert_clear_error(result)
-    assert "is not a Prometheus query result " + prometheus_error in result.stderr
-    assert "is not MLflow's " + registry_error in result.stderr
+    assert "is not a Prometheus query result " + prometheus_error in result.stdout
+    assert "is not MLflow's " + registry_error in result.stdout
 
 
 def test_server_errors_are_retried_a_bounded_number_of_times() -> None:
@@ -252,8 +295,10 @@ def test_prometheus_refusing_the_query_is_quoted() -> None:
     with fake(always(Reply(400, json.dumps(refusal)))) as server:
         result, _ = gate(server.url, closed_port())
     assert_clear_error(result)
-    assert f"error: Prometheus at {server.url} refused the query " in (result.stderr)
-    assert ": bad_data: parse error at 1" in result.stderr
+    assert f"error: SLO record: Prometheus at {server.url} refused the query " in (
+        result.stdout
+    )
+    assert ": bad_data: parse error at 1" in result.stdout
 
 
 def test_an_unknown_path_is_not_an_api(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -276,14 +321,15 @@ def test_a_refused_token_names_its_variable(
         assert_clear_error(result)
         reason = "Unauthorized" if status == 401 else "Forbidden"
         assert (
-            f"error: Prometheus at {server.url} answered HTTP {status} {reason} to "
-            "/api/v1/query: it needs a token: set MODELRAIL_PROMETHEUS_TOKEN\n"
-        ) in result.stderr
+            f"error: SLO record: Prometheus at {server.url} answered HTTP {status} "
+            f"{reason} to /api/v1/query: it needs a token: set "
+            "MODELRAIL_PROMETHEUS_TOKEN\n"
+        ) in result.stdout
         assert (
             "/api/2.0/mlflow/model-versions/get: it needs a token: set "
             "MLFLOW_TRACKING_TOKEN (or MLFLOW_TRACKING_USERNAME and "
             "MLFLOW_TRACKING_PASSWORD)\n"
-        ) in result.stderr
+        ) in result.stdout
         monkeypatch.setenv("MODELRAIL_PROMETHEUS_TOKEN", "s3cr3t-prom")
         monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "ci")
         monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "s3cr3t-pw")

@@ -158,6 +158,11 @@ def gate_cmd(
         write_atomic(output, text)
     else:
         click.echo(text, nl=False)
-    for message in result.errors:
-        click.echo(f"error: {message}", err=True)
+    # The text report ends with each error already; printed on stdout, it is
+    # what a terminal or a CI log shows, so repeating the errors on stderr
+    # showed each twice. Elsewhere (a file, JSON or Markdown captured for an
+    # attestation or a comment) stderr is where a reader sees them.
+    if output is not None or fmt != "text":
+        for message in result.errors:
+            click.echo(f"error: {message}", err=True)
     ctx.exit(result.exit_code)
