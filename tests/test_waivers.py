@@ -97,7 +97,7 @@ def test_no_waivers_shows_everything_at_full_severity(repo: Path) -> None:
 def test_json_report_names_the_waiver(repo: Path) -> None:
     unpin(repo)
     write_waivers(repo, waiver())
-    report = json.loads(check(repo, "-f", "json").output)
+    report = json.loads(check(repo, "-f", "json").stdout)
     (finding,) = [f for f in report["findings"] if f["rule"] == "MR-SEC-004"]
     assert finding["waiver"].startswith(f"waived by {WAIVERS}:")
     assert report["summary"]["waived"] == 1
@@ -304,7 +304,7 @@ def test_an_invalid_waiver_leaves_the_others_applied(repo: Path) -> None:
 
 def test_json_report_says_which_waiver_is_not_applied_and_why(repo: Path) -> None:
     invalid, valid = one_invalid_one_valid(repo)
-    report = json.loads(check(repo, "-f", "json").output)
+    report = json.loads(check(repo, "-f", "json").stdout)
     assert report["summary"]["waiversNotApplied"] == 1
     assert report["summary"]["waived"] == 1
     assert report["summary"]["errors"] == 2
@@ -333,7 +333,7 @@ def test_json_report_says_which_waiver_is_not_applied_and_why(repo: Path) -> Non
 @pytest.mark.parametrize("fmt", sorted(REPORTERS))
 def test_every_format_carries_the_invalid_waiver(repo: Path, fmt: str) -> None:
     invalid, _ = one_invalid_one_valid(repo)
-    text = check(repo, "-f", fmt).output
+    text = check(repo, "-f", fmt).stdout
     if fmt == "text":
         found = re.findall(
             r"^(.+?):(\d+):(\d+): \w+( \(waived\))? \[(.+?)\]", text, re.MULTILINE

@@ -6,8 +6,11 @@ in staging) is how long a version must have run in the promotion source
 before it may enter. It is measured from the commit that brought the
 version into the source's spec (on main, the merge of that pull request:
 the first-parent history), to ``--now`` (the clock by default). A version
-not yet committed in the source has not started its soak. Judged with
-``check --base``; the checkout needs the full git history.
+not yet committed in the source has not started its soak. Judged by
+``check --base REF`` against REF, and by a plain ``check`` in a git checkout
+against HEAD (an uncommitted promotion); the checkout needs the full git
+history (outside git, or in a shallow clone, a plain check skips it and says
+so).
 
 Fails::
 

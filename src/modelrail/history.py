@@ -80,6 +80,30 @@ class StaticHistory:
         return self.entries.get((environment, name, version))
 
 
+def at_head(root: Path) -> GitHistory | str:
+    """HEAD as the base, for a plain ``check`` in a git checkout: what the
+    working tree changes is judged as a change (a promotion waiting to be
+    committed meets its soak, or says when it may), or why there is no such
+    history (a line for the user: the promotion rules are skipped)."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree", "--is-shallow-repository"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return "git is not installed"
+    if done.returncode != 0:
+        return f"{root} is not a git checkout"
+    if done.stdout.split()[-1:] == ["true"]:
+        return "the clone is shallow (fetch the whole history to judge soak times)"
+    if _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}") is None:
+        return "the repository has no commit yet"
+    return GitHistory(root, "HEAD")
+
+
 class GitHistory:
     """The repository at ``ref``, read through ``git cat-file --batch``."""
 

@@ -23,7 +23,7 @@ def check(repo: Path, *args: str) -> Result:
 def test_bundled_environments_are_clean(root: Path) -> None:
     result = check(root)
     assert result.exit_code == 0, result.output
-    assert result.output == "checked 24 files in 4 environments: no problems\n"
+    assert result.stdout == "checked 24 files in 4 environments: no problems\n"
 
 
 # Each case: how to break the prod spec, then the rule, the line (found by a
@@ -122,7 +122,7 @@ def test_one_clear_line_per_problem(
     result = check(repo)
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
-    findings, summary = result.output.splitlines()[:-1], result.output.splitlines()[-1]
+    findings, summary = result.stdout.splitlines()[:-1], result.stdout.splitlines()[-1]
     assert len(findings) == 1, result.output
     assert findings[0].startswith(f"{SPEC}:{line}:{column}: error [{rule}] "), findings[
         0
@@ -139,7 +139,7 @@ def test_json_format_matches_its_schema(repo: Path, root: Path) -> None:
     _norway(repo / SPEC)
     result = check(repo, "--format", "json")
     assert result.exit_code == 1
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     schema = json.loads((root / "schemas" / "report.v1.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(report)
     assert report["summary"].pop("policies") >= 40
@@ -166,7 +166,7 @@ def test_json_format_matches_its_schema(repo: Path, root: Path) -> None:
 def test_json_clean_run(root: Path) -> None:
     result = check(root, "--format", "json")
     assert result.exit_code == 0
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["findings"] == []
     assert report["summary"]["exitCode"] == 0
 
@@ -191,7 +191,7 @@ def test_findings_are_sorted_by_file_and_line(repo: Path) -> None:
     )
     _misspelt_key(repo / SPEC)
     _norway(repo / SPEC)
-    lines = check(repo).output.splitlines()[:-1]
+    lines = check(repo).stdout.splitlines()[:-1]
     keys = []
     for line in lines:
         match = re.match(r"^(.+?):(\d+):(\d+): ", line)
@@ -205,12 +205,12 @@ def test_paths_and_env_select_files(repo: Path) -> None:
     _misspelt_key(repo / SPEC)
     only_staging = check(repo, "--env", "staging")
     assert only_staging.exit_code == 0
-    assert only_staging.output == "checked 6 files in 1 environment: no problems\n"
+    assert only_staging.stdout == "checked 6 files in 1 environment: no problems\n"
     one_file = check(repo, str(repo / SPEC))
     assert one_file.exit_code == 1
     assert "checked 1 file in 1 environment: 1 error" in one_file.output
     folder = check(repo, str(repo / "environments" / "dev"))
-    assert folder.output == "checked 6 files in 1 environment: no problems\n"
+    assert folder.stdout == "checked 6 files in 1 environment: no problems\n"
 
 
 def test_root_is_found_from_the_current_folder(

@@ -185,9 +185,28 @@ def test_going_back_is_a_rollback(repo: Path) -> None:
     assert_clean(check(repo, "--base", "main"))
 
 
-def test_without_base_only_the_range_is_judged(repo: Path) -> None:
+def test_without_base_the_working_tree_is_judged_against_head(repo: Path) -> None:
+    """A plain check in a git checkout judges what the working tree changes
+    against HEAD: the uncommitted jump from step 2 to 4 is one change."""
     set_step(repo, 4)
+    result = check(repo)
+    finding = assert_one_error(result, FULL)
+    assert finding.startswith(f"{step_location(repo)}: error {RULE} "), finding
+    assert "from step 2 to step 4 in one change (base HEAD)" in finding
+    assert "promotion rules skipped" not in result.stderr
+    commit_all(repo, "skip a step")  # committed: HEAD is the change itself
     assert_clean(check(repo), FULL)
+
+
+def test_outside_git_the_history_rules_are_skipped_with_one_line(
+    tmp_path: Path,
+) -> None:
+    plain = copy_repo(tmp_path / "plain")
+    set_step(plain, 4)
+    result = check(plain)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"promotion rules skipped: {plain} is not a git checkout\n"
+    assert result.stdout == f"{FULL}: no problems\n"
 
 
 @pytest.mark.parametrize("base", [["--base", "main"], []], ids=["base", "no-base"])

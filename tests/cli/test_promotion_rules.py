@@ -17,7 +17,9 @@ Proven here:
   staging), and not MR-PROM-001 as well;
 - a lower version is MR-PROM-004 unless declared with rollback.revert, and a
   declared rollback is not judged as a promotion;
-- without --base none of these rules runs (the bundled repository is clean);
+- without --base, a plain check judges the working tree against HEAD: an
+  uncommitted promotion meets the same soak rule; outside git the rules are
+  skipped with one line saying so;
 - each finding is one line at file:line:column of the field, exit code 1.
 """
 
@@ -113,6 +115,21 @@ def position(root: Path, fragment: str) -> tuple[int, int]:
 def test_without_base_the_bundled_repository_is_clean(repo: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--root", str(repo)])
     assert result.exit_code == 0, result.output
+
+
+def test_without_base_an_uncommitted_promotion_meets_the_soak(repo: Path) -> None:
+    """Plain check said 'no problems' where check --base and promote reported
+    the soak: it now judges the working tree against HEAD's history."""
+    promote_by_hand(repo)
+    plain = ["check", "--root", str(repo), "--now"]
+    early = CliRunner().invoke(main, [*plain, EARLY])
+    ((path, _, _, rule, message),) = findings(early)
+    assert (path, rule) == (PROD, "MR-PROM-003")
+    assert "needs 24h there: promote at 2026-11-11T08:00:00Z or later" in message
+    assert early.exit_code == 1
+    soaked = CliRunner().invoke(main, [*plain, SOAKED])
+    assert soaked.exit_code == 0, soaked.output
+    assert soaked.stderr == ""
 
 
 def test_promotion_after_the_soak_passes(repo: Path) -> None:

@@ -96,6 +96,15 @@ def check_cmd(
         if not paths:
             changes = changed(repo.root, history.commit)
             click.echo(f"changes since {base}: {changes.describe()}", err=True)
+    else:
+        # the promotion rules judge what the working tree changes against HEAD
+        from modelrail.history import at_head
+
+        found = at_head(repo.root)
+        if isinstance(found, str):
+            click.echo(f"promotion rules skipped: {found}", err=True)
+        else:
+            history = found
     try:
         options = Options(
             today=today,
