@@ -294,15 +294,18 @@ def from_github(text: str) -> list[Key]:
     return sorted(out)
 
 
-_ESCAPED = re.compile(r"\\([\\`*_\[\]#!|~])")
+_ESCAPED = re.compile(r"\\([\\`*_\[\]#!|~<>&$])")
+_BARE_LT = re.compile(r"(?<!\\)(?:\\\\)*<")
 
 
 def unescape_markdown(cell: str) -> str:
     cell = cell.strip(" ").replace("@&#8203;", "@")
-    cell = _ESCAPED.sub(r"\1", cell)
-    for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&amp;", "&")):
-        cell = cell.replace(entity, char)
-    return cell
+    return _ESCAPED.sub(r"\1", cell)
+
+
+def bare_angle_brackets(text: str) -> int:
+    """How many '<' of ``text`` Markdown would read as HTML (not escaped)."""
+    return len(_BARE_LT.findall(text))
 
 
 def markdown_rows(text: str) -> list[tuple[list[str], bool]]:

@@ -19,13 +19,13 @@ import re
 from typing import TYPE_CHECKING
 
 from modelrail.diffing.values import ADDED, CHANGED, REMOVED
+from modelrail.reporters.markdown import escape
 
 if TYPE_CHECKING:
     from modelrail.diffing.values import AppChange, Resource, Result
 
 LIMIT = 60_000
 _RESERVE = 600  # room for the note on what was left out
-_MARKDOWN = re.compile(r"([\\`*_\[\]|~$])")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _TICKS = re.compile(r"`+")
 _MENTION = "@&#8203;"  # a zero-width space after @: shown as @, mentions no one
@@ -208,9 +208,9 @@ def _one_line(text: str) -> str:
 
 
 def _text(text: str) -> str:
-    """Inline Markdown showing ``text`` as it is: no markup, HTML or mention."""
-    escaped = _MARKDOWN.sub(r"\\\1", _one_line(text))
-    return html.escape(escaped, quote=False).replace("@", _MENTION)
+    """Inline Markdown showing ``text`` as it is: no markup, HTML or mention
+    (the check report's escaper, on one line)."""
+    return escape(_one_line(text))
 
 
 def _html(text: str) -> str:

@@ -28,9 +28,11 @@ if TYPE_CHECKING:
 LIMIT = 65536  # characters in a GitHub comment
 CELL = 1000  # characters of one message or fix shown, before escaping
 CRASHES = 10  # crashes listed (a broken policy may crash on every spec)
-# ASCII punctuation Markdown may read as syntax: backslash-escaped
-_PUNCTUATION = re.compile(r"([\\`*_\[\]#!|~])")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+# ASCII punctuation Markdown may read as syntax, HTML's < > & and GitHub's
+# math delimiter $ included:
+# backslash-escaped, which CommonMark shows as the character itself (an entity
+# such as &lt; would too, but reads as noise wherever the Markdown is read raw)
+_PUNCTUATION = re.compile(r"([\\`*_\[\]#!|~<>&$])")
 _MENTION = re.compile(r"(?<!\w)@(?=[\w-])")
 
 
@@ -41,9 +43,7 @@ def escape(text: str, *, limit: int = CELL) -> str:
     lines = re.split(r"\r\n|\r|\n", text)
     out = []
     for part in lines:
-        part = printable(part)
-        part = "".join(_ENTITIES.get(c, c) for c in part)
-        part = _PUNCTUATION.sub(r"\\\1", part)
+        part = _PUNCTUATION.sub(r"\\\1", printable(part))
         out.append(_MENTION.sub("@&#8203;", part))
     return "<br>".join(out)
 
