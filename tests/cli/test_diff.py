@@ -110,7 +110,9 @@ def test_a_promotion_is_shown_and_exit_code_says_it_differs(repo: Path) -> None:
     assert lines[0].startswith("modelrail diff: main (")
     assert lines[0].endswith(") -> working tree")
     assert "  prod/fraud-detector: promoted 3.2.0 -> 3.3.0" in lines
-    assert "    ~ rollout.yaml (Rollout fraud-detector) +9 -9" in lines
+    # +10 -10: the model's values, labels, digest and image, and the
+    # service.version in OTEL_RESOURCE_ATTRIBUTES
+    assert "    ~ rollout.yaml (Rollout fraud-detector) +10 -10" in lines
     assert "--- a/rendered/prod/fraud-detector/rollout.yaml" in lines
     assert "policy results" not in result.stdout  # a clean promotion
     again = diff(repo, "--base", "main", "--env", "prod")

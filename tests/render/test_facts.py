@@ -199,14 +199,18 @@ def test_model_facts_of_a_bundled_spec() -> None:
     assert values["annotations"] == {"modelrail.io/source": SOURCE}
     assert values["config"]["MODEL_VERSION"] == "3.3.0"
     container = values["container"]
-    # the model's values first, in each pod template, then the spec's own
+    # the model's values first, in each pod template, then monitoring.tracing's
+    # OpenTelemetry variables, then the spec's own
     names = [item["name"] for item in container["env"]]
-    assert names[:6] == [
+    assert names[:12] == [
         "MODEL_ARTIFACT", "MODEL_DIGEST", "MODEL_FORMAT", "MODEL_NAME",
         "MODEL_VERSION", "MODELRAIL_ENVIRONMENT",
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME",
+        "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG",
     ]  # fmt: skip
     assert container["env"][4] == {"name": "MODEL_VERSION", "value": "3.3.0"}
-    assert container["env"][8] == {
+    assert container["env"][14] == {
         "name": "FEATURE_STORE_TOKEN",
         "valueFrom": {
             "secretKeyRef": {"name": "fraud-detector-feature-store", "key": "token"}
@@ -400,4 +404,4 @@ def test_tab_newline_carriage_return_and_other_unicode_are_kept() -> None:
     )
     assert doc.data["spec"]["serving"]["env"][0]["value"] == value
     values = facts.model_facts(doc, env(), SOURCE)
-    assert values["container"]["env"][6] == {"name": "LOG_FORMAT", "value": value}
+    assert values["container"]["env"][12] == {"name": "LOG_FORMAT", "value": value}

@@ -94,6 +94,11 @@ def _load(tree: dict[str, bytes], rel: str) -> Any:
     return yaml.safe_load(tree[rel].decode("utf-8"))
 
 
+def _otel(env: list[dict[str, Any]]) -> dict[str, str]:
+    """The serving container's OpenTelemetry variables (spec.monitoring.tracing)."""
+    return {e["name"]: e["value"] for e in env if e["name"].startswith("OTEL_")}
+
+
 # What each case exists to show, asserted on the rendered files (or the error).
 def _predictive_none(tree: dict[str, bytes], env: str) -> None:
     folder = f"{env}/fraud-detector"
@@ -149,6 +154,18 @@ def _recommendation_nginx(tree: dict[str, bytes], env: str) -> None:
     assert canary["trafficRouting"] == {
         "nginx": {"stableIngress": "product-recommender"}
     }
+    # prod samples 5 % of the traces its callers do not decide for it
+    container = _load(tree, f"{folder}/rollout.yaml")["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    otel = _otel(container["env"])
+    assert (otel["OTEL_TRACES_SAMPLER"], otel["OTEL_TRACES_SAMPLER_ARG"]) == (
+        "parentbased_traceidratio",
+        "0.05",
+    )
+    assert otel["OTEL_EXPORTER_OTLP_ENDPOINT"] == (
+        "http://otel-collector.observability.svc:4318"
+    )
 
 
 def _chatbot_alb(tree: dict[str, bytes], env: str) -> None:
@@ -197,6 +214,9 @@ def _kserve(tree: dict[str, bytes], env: str) -> None:
         {"name": "http1", "containerPort": 8080, "protocol": "TCP"}
     ]
     assert "port" not in model["readinessProbe"]["httpGet"]  # Knative's port
+    otel = _otel(model["env"])  # tracing on the predictor's container too
+    assert otel["OTEL_TRACES_SAMPLER_ARG"] == "0.2"
+    assert otel["OTEL_SERVICE_NAME"] == "churn-predictor"
     assert "startupProbe" not in model
     policy = _load(tree, f"{folder}/networkpolicy.yaml")["spec"]["ingress"][0]
     assert [p["port"] for p in policy["ports"]] == [8012, 8013]  # queue-proxy
@@ -226,6 +246,13 @@ def _istio(tree: dict[str, bytes], env: str) -> None:
         "routes": ["primary"],
     }
     assert "ingress.yaml" not in {rel.rsplit("/", 1)[-1] for rel in tree}
+    # this environment's collector speaks OTLP over gRPC
+    container = _load(tree, f"{folder}/rollout.yaml")["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    otel = _otel(container["env"])
+    assert otel["OTEL_EXPORTER_OTLP_PROTOCOL"] == "grpc"
+    assert otel["OTEL_EXPORTER_OTLP_ENDPOINT"].endswith(":4317")
 
 
 def _gateway_api(tree: dict[str, bytes], env: str) -> None:

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 ENV = "prod"
 MODEL = "support-assistant"
 FOLDER = f"{ENV}/{MODEL}"
+# the env entries modelrail writes before the spec's own: the model's values
+# (6) and the OpenTelemetry variables of monitoring.tracing (6)
+RENDERED_ENV = 12
 
 # Free text: env values and args admit anything (newlines included).
 HOSTILE = [
@@ -350,12 +353,16 @@ def test_hostile_values_in_the_rollout(
     rollout = parse("rollout.yaml", spec_render[f"{FOLDER}/rollout.yaml"])
     before = parse("rollout.yaml", clean[f"{FOLDER}/rollout.yaml"])
     container = rollout["spec"]["template"]["spec"]["containers"][0]
-    model_env = [item for item in container["env"] if item["name"].startswith("MODEL")]
-    assert [item["name"] for item in model_env] == [
+    # the model's values, then monitoring.tracing's OpenTelemetry variables
+    rendered = container["env"][:RENDERED_ENV]
+    assert [item["name"] for item in rendered] == [
         "MODEL_ARTIFACT", "MODEL_DIGEST", "MODEL_FORMAT", "MODEL_NAME",
         "MODEL_VERSION", "MODELRAIL_ENVIRONMENT",
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL",
+        "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME",
+        "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG",
     ]  # fmt: skip
-    assert container["env"][len(model_env) :] == [
+    assert container["env"][RENDERED_ENV:] == [
         *env_vars(HOSTILE),
         {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": SECRET_REF}},
         {"name": "FROM_CONFIG", "valueFrom": {"configMapKeyRef": CONFIG_REF}},
@@ -554,7 +561,8 @@ def test_kustomize_reads_the_hostile_values_back(spec_out: Path) -> None:
     documents = kustomize(spec_out / FOLDER)
     rollout = by_kind(documents, "Rollout")
     container = rollout["spec"]["template"]["spec"]["containers"][0]
-    assert container["env"][6 : 6 + len(HOSTILE)] == env_vars(HOSTILE)
+    hostile = container["env"][RENDERED_ENV : RENDERED_ENV + len(HOSTILE)]
+    assert hostile == env_vars(HOSTILE)
     assert container["args"] == HOSTILE
     assert container["readinessProbe"]["httpGet"]["path"] == READY
     assert by_kind(documents, "ConfigMap")["data"]["MODEL_ARTIFACT"] == ARTIFACT

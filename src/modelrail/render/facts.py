@@ -19,6 +19,7 @@ from modelrail import units
 from modelrail.errors import ModelrailError
 from modelrail.findings import RENDER, Finding, Location, Severity
 from modelrail.loader import escape_pointer_token
+from modelrail.render import tracing
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -178,6 +179,7 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
             "walks the canary steps itself; remove it",
             doc.locate("/spec/rollout/currentStep", key=True),
         )
+    _check_tracing(doc, env)
     config = _config_data(spec, env_name)
     return {
         "name": name,
@@ -199,7 +201,7 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
         "metrics_selector": {"modelrail.io/metrics": name},
         "metrics_path": serving["endpoints"].get("metrics", "/metrics"),
         "config": config,
-        "container": _container(doc, name, env_name),
+        "container": _container(doc, env),
         "pod_security": _pod_security(doc),
         "volumes": _volumes(spec.get("security", {})),
         "spread": int(serving["autoscaling"]["minReplicas"]) > 1,
@@ -240,6 +242,19 @@ def _check_analysis(doc: Document, env: Mapping[str, Any]) -> None:
             f"{env['metadata']['name']} names no Prometheus to query: set "
             "spec.monitoring.prometheus in its environment.yaml",
             where,
+        )
+
+
+def _check_tracing(doc: Document, env: Mapping[str, Any]) -> None:
+    """Traces need a collector to go to: the environment file names it
+    (spec.tracing), and without one an enabled spec would trace nothing."""
+    if tracing.enabled(doc.data) and tracing.collector(env) is None:
+        raise SpecError(
+            "monitoring.tracing is enabled, and environment "
+            f"{env['metadata']['name']} names no OpenTelemetry collector to send "
+            "traces to: set spec.tracing.endpoint in its environment.yaml, or "
+            "set enabled: false",
+            doc.locate("/spec/monitoring/tracing/enabled"),
         )
 
 
@@ -314,10 +329,16 @@ def _config_data(spec: Mapping[str, Any], env_name: str) -> dict[str, str]:
     return data
 
 
-def _container(doc: Document, name: str, env_name: str) -> dict[str, Any]:
+def _container(doc: Document, env: Mapping[str, Any]) -> dict[str, Any]:
     spec = doc.data["spec"]
     serving = spec["serving"]
     security = spec.get("security", {})
+    env_name: str = env["metadata"]["name"]
+    rendered = [
+        *({"name": k, "value": v} for k, v in _config_data(spec, env_name).items()),
+        *tracing.env_vars(doc.data, env),
+    ]
+    _check_env_names(doc, {item["name"] for item in rendered})
     return {
         "image": serving["image"],
         "args": list(serving.get("args", ())),
@@ -325,10 +346,7 @@ def _container(doc: Document, name: str, env_name: str) -> dict[str, Any]:
         # the model values go into each pod template: every ReplicaSet keeps
         # the model it was made for (a shared ConfigMap, updated in place,
         # would hand the new model to old pods that restart mid-canary)
-        "env": [
-            *({"name": k, "value": v} for k, v in _config_data(spec, env_name).items()),
-            *(_env_var(item) for item in serving.get("env", ())),
-        ],
+        "env": [*rendered, *(_env_var(item) for item in serving.get("env", ()))],
         "resources": _resources(serving["resources"]),
         "security": _container_security(security),
         "probes": _probes(doc),
@@ -337,8 +355,21 @@ def _container(doc: Document, name: str, env_name: str) -> dict[str, Any]:
         if security.get("readOnlyRootFilesystem", True)
         else [],
         "name": CONTAINER,
-        "model": name,
+        "model": doc.data["metadata"]["name"],
     }
+
+
+def _check_env_names(doc: Document, rendered: set[str]) -> None:
+    """A serving.env variable may not shadow one modelrail sets: Kubernetes
+    would keep the last of the two, and the spec field it comes from (the
+    model's version, monitoring.tracing) would silently have no effect."""
+    for index, item in enumerate(doc.data["spec"]["serving"].get("env", ())):
+        if item["name"] in rendered:
+            raise SpecError(
+                f"serving.env sets {item['name']}, which modelrail sets itself "
+                "from the spec (the model's values, monitoring.tracing): remove it",
+                doc.locate(f"/spec/serving/env/{index}/name"),
+            )
 
 
 def _env_var(item: Mapping[str, Any]) -> dict[str, Any]:
