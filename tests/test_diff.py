@@ -299,6 +299,36 @@ def test_argo_cd_settings_change_only_argo_cd_resources(repo: Path) -> None:
     assert "argo cd (1):\n  ~ prod/_argocd/applicationset.yaml" in text.render(result)
 
 
+def test_a_sampling_rate_change_shows_in_the_diff(repo: Path) -> None:
+    """spec.monitoring.tracing is rendered (OTEL_TRACES_SAMPLER_ARG), so a
+    pull request that samples prod at 5 % instead of everything shows it."""
+    traced = "    tracing: {enabled: true, sampleRate: 0.05}\n"
+    everything = "    tracing: {enabled: true, sampleRate: 1.0}\n"
+    replace_once(repo / PROD, traced, everything)
+    commit_all(repo, "prod traces everything")
+    replace_once(repo / PROD, everything, traced)
+    result = run(repo)
+    assert [(a.key, a.state, a.fields) for a in result.apps] == [
+        ("prod/fraud-detector", CHANGED, ())
+    ]
+    assert states(result) == {"prod/fraud-detector/rollout.yaml": CHANGED}
+    change = (
+        "             - name: OTEL_TRACES_SAMPLER_ARG\n"
+        '-              value: "1"\n'
+        '+              value: "0.05"\n'
+    )
+    assert change in result.resources[0].diff
+    shown = CliRunner().invoke(
+        main,
+        ["diff", "--base", "main", "--root", str(repo), "--today", "2026-11-21"],
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "  prod/fraud-detector: changed\n" in shown.output
+    assert "    ~ rollout.yaml" in shown.output
+    assert change in shown.output
+    assert change in markdown.render(result)
+
+
 def test_env_narrows_both_sides(repo: Path) -> None:
     promote(repo)
     replace_once(
