@@ -537,7 +537,7 @@ def test_body_of_a_clean_promotion(fraud: Promotion) -> None:
     assert "| `spec.rollback.previousVersion` | `3.1.4` | `3.2.0` |" in lines
     assert (
         "- spec.model.version changed on a line with a comment, kept as it was: "
-        "# 3.3.0 is soaking in staging, promotion PR pending"
+        "\\# 3.3.0 is soaking in staging, promotion PR pending"
     ) in lines
     # the canary plan of prod
     steps = lines[lines.index("### Canary plan in prod") :]

@@ -46,6 +46,9 @@ class Report:
     checked: tuple[str, ...] = ()
     # waivers not applied because they are invalid (each has its finding)
     invalid_waivers: int = 0
+    # each spec the policies judged (as displayed) -> the IDs of the policies
+    # that judged it: on in its environment's profile, for its type
+    evaluated: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def worst(self) -> Severity | None:
@@ -146,8 +149,17 @@ def _run(
             loaded.append(consistency.Loaded(doc, source.environment, source.kind))
     findings.extend(consistency.check(loaded, environments, folders))
     peers = Peers(repo, schemas, loaded)
+    evaluated: dict[str, tuple[str, ...]] = {}
     crashes, invalid_waivers = _policies(
-        repo, registry, config, loaded, environments, options, findings, peers
+        repo,
+        registry,
+        config,
+        loaded,
+        environments,
+        options,
+        findings,
+        peers,
+        evaluated,
     )
     return Report(
         tuple(sorted(findings)),
@@ -161,6 +173,7 @@ def _run(
         rules=registry.policies,
         checked=tuple(sorted(s.display for s in reported.values())),
         invalid_waivers=invalid_waivers,
+        evaluated=tuple(sorted(evaluated.items())),
     )
 
 
@@ -173,10 +186,12 @@ def _policies(
     options: Options,
     findings: list[Finding],
     peers: Peers,
+    evaluated: dict[str, tuple[str, ...]],
 ) -> tuple[list[Crash], int]:
     """Run the policies on every valid spec whose environment is valid, then
-    apply the waivers of its environment. Appends to ``findings``; returns
-    the crashes and how many waivers are invalid (not applied)."""
+    apply the waivers of its environment. Appends to ``findings`` and records
+    in ``evaluated`` which policies judged each spec; returns the crashes and
+    how many waivers are invalid (not applied)."""
     views = {name: Environment(doc.data) for name, doc in environments.items()}
     active: dict[str, list[Active]] = {}
     books: dict[str, Book] = {}
@@ -203,6 +218,12 @@ def _policies(
             active[item.environment] = _activate(env, config, views, options, peers)
         found, crashed = evaluate(item.doc, env, active[item.environment])
         crashes.extend(crashed)
+        spec_type = item.doc.data["spec"]["type"]
+        evaluated[item.doc.path] = tuple(
+            a.policy.id
+            for a in active[item.environment]
+            if a.policy.applies_to(spec_type)
+        )
         name = item.doc.data["metadata"]["name"]
         checked.setdefault(item.environment, set()).add(name)
         book = books.get(item.environment)

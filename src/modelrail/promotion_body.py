@@ -333,8 +333,11 @@ def _code(value: Any) -> str:
 
 
 def _cell(text: str) -> str:
-    """Text that stays in one table cell (no line break, no bare pipe)."""
-    return _flat(text).replace("|", "\\|")
+    """Text that stays in one table cell and shows as written: no line break,
+    markup, HTML or mention (the check report's escaper)."""
+    from modelrail.reporters.markdown import escape
+
+    return escape(_flat(text))
 
 
 def _flat(text: str) -> str:

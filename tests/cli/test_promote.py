@@ -403,3 +403,27 @@ def test_check_errors_exit_1_and_commit_nothing(
     assert head(repo) == base
     assert "fraud-detector:3.3.0" in (repo / SPEC).read_text()  # the edit stays
     assert "| error | MR-SEC-004 |" in result.stdout
+
+
+def test_the_body_shows_the_promoted_models_findings_only(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another model's standing warning stays out of this promotion's body and
+    out of its verdict."""
+    other = repo / "environments/prod/product-recommender.yaml"
+    replace_once(
+        other,
+        "tracing: {enabled: true, sampleRate: 0.05}",
+        "tracing: {enabled: false}",
+    )
+    assert invoke("render", "--root", str(repo)).exit_code == 0
+    commit_all(repo, "a standing warning elsewhere", monkeypatch)
+    assert "product-recommender" in invoke("check", "--root", str(repo)).stdout
+    result = promote(repo, "fraud-detector", "--to", "prod")
+    assert result.exit_code == 0, result.output
+    assert "product-recommender" not in result.stdout
+    assert "product-recommender" not in result.stderr
+    assert any(
+        line.startswith("`modelrail check`: checked 4 files in 4 environments")
+        for line in result.stdout.splitlines()
+    ), result.stdout

@@ -4,6 +4,7 @@ counts that add up, and XML that parses whatever the findings hold."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from typing import TYPE_CHECKING
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,6 +13,9 @@ from tests.reporters import sample
 from modelrail.findings import Finding, Location, Severity
 from modelrail.reporters import RunInfo, junit
 from modelrail.reporters.text import printable
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 RUN = RunInfo("1.2.3")
 COUNTS = ("tests", "failures", "errors", "skipped")
@@ -183,3 +187,27 @@ def test_environment_and_waivers_files_get_no_policy_cases_whatever_the_suffix()
     assert sorted(cases(by_file["environments/dev/environment.yml"])) == ["MR-SCHEMA"]
     assert sorted(cases(by_file["environments/dev/waivers.yaml"])) == ["MR-SCHEMA"]
     assert len(cases(by_file["environments/dev/m.yml"])) == len(sample.POLICIES) + 1
+
+
+def test_a_spec_lists_only_the_policies_that_judged_it(tmp_path: Path) -> None:
+    """A fraud model gets no chatbot case, a chatbot its chatbot policies, and
+    a policy switched off in the environment's profile no case at all."""
+    from modelrail import check
+    from modelrail.repo import repository
+    from testing.repo import copy_repo
+
+    root = copy_repo(tmp_path / "repo")
+    report = check.run(repository(root))
+    judged = suites(parse(junit.render(report, RUN)))
+    fraud = cases(judged["environments/prod/fraud-detector.yaml"])
+    chatbot = cases(judged["environments/prod/support-assistant.yaml"])
+    assert not [rule for rule in fraud if rule.startswith("MR-CHAT-")]
+    assert {f"MR-CHAT-00{n}" for n in range(1, 7)} <= set(chatbot)
+    staging = cases(judged["environments/staging/fraud-detector.yaml"])
+    assert "MR-ROLL-009" in fraud
+    assert "MR-ROLL-009" not in staging  # off in staging
+    assert set(fraud) == {
+        "MR-SCHEMA",
+        *dict(report.evaluated)["environments/prod/fraud-detector.yaml"],
+    }
+    assert_counts_add_up(parse(junit.render(report, RUN)))

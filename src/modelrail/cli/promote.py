@@ -196,9 +196,17 @@ def _apply(
     )
     for note in promotion.notes:
         click.echo(f"note: {note}", err=True)
-    # all environments: the rules across environments judge the promotion
+    # the promoted model in every environment (the rules across environments
+    # judge the promotion), with the environment files and waivers of them:
+    # the report, and the pull-request body, stay on this model
+    specs = tuple(
+        str(source.path)
+        for env in repo.environment_names()
+        for source in repo.files(env)
+        if source.kind == "ModelDeployment" and source.path.stem == promotion.name
+    )
     options = Options(today=now.date(), history=history, now=now)
-    report = run(repo, (), (), options)
+    report = run(repo, specs, (), options)
     _show(ctx, report)
     code = report.exit_code
     rendered, render_code = _render(repo, promotion.target)

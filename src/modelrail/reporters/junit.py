@@ -1,9 +1,11 @@
 """JUnit XML, the test report Jenkins, GitLab and GitHub test reporters read.
 
 A ``<testsuite>`` per file (the files checked, and any other file a finding or
-a crash names), a ``<testcase>`` per rule in it: every policy for a spec
-(classname = the file, name = ``<ID> <name>``), and for every file the schema
-check and each other rule that found something there. Per finding:
+a crash names), a ``<testcase>`` per rule in it: for a spec, the policies that
+judged it (on in its environment's profile, for its type: no chatbot policy
+for a fraud model; classname = the file, name = ``<ID> <name>``), and for
+every file the schema check and each other rule that found something there.
+Per finding:
 
 - an error: ``<failure type="error">``; a warning: ``<failure type="warning">``
   (a warning is a failed test case, as in STYLE.md; the run's exit code still
@@ -51,6 +53,7 @@ def render(report: Report, run: RunInfo) -> str:
     for crash in report.crashes:
         crashes[crash.file][crash.policy].append(crash)
     names = {policy.id: policy.name for policy in report.rules}
+    judged = dict(report.evaluated)
     root = ET.Element("testsuites", {"name": f"modelrail check {run.version}"})
     totals = dict.fromkeys(COUNTS, 0)
     checked = set(report.checked)
@@ -59,7 +62,9 @@ def render(report: Report, run: RunInfo) -> str:
         rules = set(found) | set(crashed)
         if file in checked:
             rules.add(SCHEMA)
-            if _is_spec(file):
+            if file in judged:
+                rules.update(judged[file])
+            elif _is_spec(file):  # not evaluated: every policy is skipped
                 rules.update(names)
         suite = ET.SubElement(root, "testsuite", {"name": printable(file)})
         counts = dict.fromkeys(COUNTS, 0)
