@@ -18,7 +18,9 @@ on the base branch. Rules across environments read the same model in the
 other environments: the bundled specs, patched by ``~peers`` (environment ->
 merge patch; ``null`` removes the spec), and when each peer's version entered
 its spec from ``~entered`` (environment -> ISO 8601 time). Soak times are
-measured to ``NOW``.
+measured to ``NOW``. ``~earlier`` (a version) is one the example's environment
+ran before, in its git history (no ``~earlier``: the model never ran
+another version there).
 
 The same rules run the ``Fails::``/``Passes::`` snippets of the docstrings.
 """
@@ -53,6 +55,7 @@ BASES = {
 BASE_KEY = "~base"
 PEERS_KEY = "~peers"
 ENTERED_KEY = "~entered"
+EARLIER_KEY = "~earlier"
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 _CARET = re.compile(r"^\s*#\s*(\^+)\s*(MR-[A-Z]+-[0-9]{3})?\s*$")
 
@@ -114,6 +117,7 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
     base_patch = patch.pop(BASE_KEY, None)
     peer_patches = patch.pop(PEERS_KEY, None) or {}
     entered = patch.pop(ENTERED_KEY, None) or {}
+    earlier = patch.pop(EARLIER_KEY, None)
     env_name = patch.get("metadata", {}).get("environment", "prod")
     spec_type = patch.get("spec", {}).get("type", "predictive")
     base = load_file(FIXTURE / "environments" / env_name / f"{BASES[spec_type]}.yaml")
@@ -128,15 +132,16 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
     name = merged["metadata"]["name"]
     peers = _peers(BASES[spec_type], name, peer_patches)
     history = None
-    if base_patch is not None:
-        before = merge_patch(base.data, base_patch)
+    if base_patch is not None or earlier is not None:
+        before = merge_patch(base.data, base_patch or {})
         entries = {
             (peer_env, name, str(peers[peer_env]["spec"]["model"]["version"])): Entry(
                 "0" * 40, datetime.datetime.fromisoformat(str(when))
             )
             for peer_env, when in entered.items()
         }
-        history = StaticHistory("main", {(env_name, name): before}, entries)
+        ran = {(env_name, name): str(earlier)} if earlier is not None else {}
+        history = StaticHistory("main", {(env_name, name): before}, entries, ran)
     ctx = Context(
         TODAY, _environments(), setting.options, history, NOW, StaticPeers(peers)
     )

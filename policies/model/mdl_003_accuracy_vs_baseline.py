@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from modelrail.findings import Severity
 from modelrail.policy import Hit
@@ -74,7 +74,7 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
     if base is None:
         yield Hit(
             f"/spec/model/baseline/metrics/{metric}",
-            f"the baseline {baseline['version']} has no {metric!r} to compare with",
+            f"the baseline {_label(baseline)} has no {metric!r} to compare with",
         )
     if value is None or base is None or base <= 0:
         return
@@ -84,5 +84,12 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
         yield Hit(
             f"/spec/model/metrics/{metric}",
             f"{metric} {value} is {share} % of the baseline "
-            f"{baseline['version']}'s {base}, below the required {ratio * 100:g} %",
+            f"{_label(baseline)}'s {base}, below the required {ratio * 100:g} %",
         )
+
+
+def _label(baseline: dict[str, Any]) -> str:
+    """The baseline as people name it: its version, or the system it is."""
+    return (
+        str(baseline["version"]) if "version" in baseline else str(baseline["system"])
+    )

@@ -1,10 +1,12 @@
 """The model declares the baseline it is compared with.
 
-A new version must be measured against the one it replaces: the checklist's
+A new version must be measured against what it replaces: the checklist's
 gate (accuracy at least 95 % of the baseline's, MR-MDL-003) and the alert
-floor (MR-MDL-007) both need the baseline's version and metrics. Without
-them a regression cannot be seen before customers see it. A first release,
-which replaces nothing, needs a waiver until its successor.
+floor (MR-MDL-007) both need the baseline's metrics. Without them a
+regression cannot be seen before customers see it. A later version names the
+version it replaces (``baseline.version``); a first release names the system
+it replaces (``baseline.system``: a heuristic, a rules engine, the manual
+process), measured on the same hold-out set: no waiver is needed.
 
 Fails::
 
@@ -19,6 +21,15 @@ Passes::
         baseline:
           version: "3.1.4"
           metrics: {accuracy: 0.948, auc: 0.971}
+
+Passes::
+
+    spec:
+      model:
+        baseline:
+          version: null
+          system: rules-engine v7
+          metrics: {accuracy: 0.92, auc: 0.95}
 """
 
 from __future__ import annotations
@@ -37,8 +48,9 @@ ID = "MR-MDL-004"
 NAME = "baseline-declared"
 SEVERITY = Severity.ERROR
 REMEDIATION = (
-    "Add model.baseline with the version this one replaces and its metrics "
-    "on the same hold-out set."
+    "Add model.baseline with the version this one replaces (for a first "
+    "release: system, the system it replaces) and its metrics on the same "
+    "hold-out set."
 )
 
 
@@ -48,5 +60,6 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
         yield Hit(
             "/spec/model/baseline",
             f"model {model['name']!r} {model['version']} declares no baseline "
-            "to compare with",
+            "to compare with (a first release compares with the system it "
+            "replaces: baseline.system)",
         )

@@ -51,6 +51,12 @@ class History(Protocol):
         stretch there); None when the spec at HEAD does not run it."""
         ...
 
+    def ran_before(self, environment: str, name: str, version: str) -> str | None:
+        """The latest version other than ``version`` that the environment's
+        spec of the model ran in HEAD's first-parent history; None when it
+        never ran another one there (the model's first release)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -76,8 +82,15 @@ class StaticHistory:
     def spec_at_base(self, environment: str, name: str) -> Mapping[str, Any] | None:
         return self.specs.get((environment, name))
 
+    # (environment, name) -> a version the environment ran before
+    earlier: dict[tuple[str, str], str] = field(default_factory=dict)
+
     def entered(self, environment: str, name: str, version: str) -> Entry | None:
         return self.entries.get((environment, name, version))
+
+    def ran_before(self, environment: str, name: str, version: str) -> str | None:
+        found = self.earlier.get((environment, name))
+        return found if found != version else None
 
 
 def at_head(root: Path) -> GitHistory | str:
@@ -146,6 +159,23 @@ class GitHistory:
             here = [p for p in self._paths(environment, name) if self.read(p, "HEAD")]
             self._entries[key] = self._entered(here[0], version) if here else None
         return self._entries[key]
+
+    def ran_before(self, environment: str, name: str, version: str) -> str | None:
+        for path in self._paths(environment, name):
+            log = _git(
+                self.root,
+                "log",
+                "--first-parent",
+                "--format=%H",
+                "HEAD",
+                "--",
+                f":(top,literal){path}",
+            )
+            for commit in (log or "").split():
+                ran = _version(self.read(path, commit))
+                if ran is not None and ran != version:
+                    return ran
+        return None
 
     def _paths(self, environment: str, name: str) -> list[str]:
         """Where a spec may be: ``<name>.yaml``, else ``<name>.yml``."""

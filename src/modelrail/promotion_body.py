@@ -233,7 +233,8 @@ def _evidence(spec: Mapping[str, Any]) -> str:
         version = model.get("version")
         head = (
             f"| metric | {_cell(str(version))} | baseline "
-            f"{_cell(str(baseline.get('version', '-')))} | ratio | "
+            f"{_cell(str(baseline.get('version', baseline.get('system', '-'))))} | "
+            "ratio | "
             f"at least {RATIO * 100:.0f} % |"
         )
         lines += ["", head, "| --- | ---: | ---: | ---: | --- |"]

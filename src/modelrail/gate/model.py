@@ -126,7 +126,18 @@ def evidence(registry: Registry, inputs: Inputs) -> list[Item]:
     base = Baseline(
         None, "spec.model.baseline is not declared: nothing to compare with"
     )
-    if baseline is not None:
+    if baseline is not None and "version" not in baseline:
+        # a first release: the system it replaces is in no registry; its
+        # declared metrics (on the same hold-out set) are the comparison
+        system = str(baseline["system"])
+        declared = {
+            str(k): Decimal(str(v))
+            for k, v in baseline.get("metrics", {}).items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        }
+        label = f"baseline system {system}"
+        base = Baseline(Run(declared, "", label), "", label)
+    elif baseline is not None:
         base_item, base_version = _baseline(registry, name, baseline["version"])
         items.append(base_item)
         base = Baseline(None, base_item.detail, f"baseline {baseline['version']}")
