@@ -37,7 +37,7 @@ from modelrail.loader import load_text
 from modelrail.promote import Promotion, Side, promote
 from modelrail.promotion_body import body, commit_message
 from modelrail.rerender import Rendered
-from testing.repo import FIXTURE
+from testing.repo import FIXTURE, ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -83,6 +83,7 @@ def run(
         side(source, name, edit_source(text_of(source, name))),
         side(target, name, edit_target(text_of(target, name))),
         environment(target),
+        ROOT,
     )
 
 
@@ -251,6 +252,7 @@ def test_promoting_the_result_again_changes_nothing(fraud: Promotion) -> None:
         side("staging", "fraud-detector"),
         side("prod", "fraud-detector", fraud.text),
         environment("prod"),
+        ROOT,
     )
     assert again.noop
     assert again.text == fraud.text
@@ -389,40 +391,50 @@ def test_not_a_spec_is_bad_input() -> None:
             Side("staging", "environments/staging/x.yaml", "kind: Other\n"),
             side("prod", "x", new=True),
             environment("prod"),
+            ROOT,
         )
 
 
 # -- a model new to the target ------------------------------------------------
 
 
-def test_a_new_kserve_spec_is_the_source_for_the_target() -> None:
+def test_a_new_kserve_spec_is_the_scaffold_with_the_source_model() -> None:
+    """A model new to prod gets prod's scaffold of its type, with what belongs
+    to the model copied from staging, and nothing of staging's own settings."""
     promotion = promote(
         "churn-predictor",
         side("staging", "churn-predictor"),
         side("prod", "churn-predictor", new=True),
         environment("prod"),
+        ROOT,
     )
     assert promotion.created
     assert promotion.before is None
     data = data_of(promotion.text)
-    assert data["metadata"]["environment"] == "prod"
-    assert "previousVersion" not in data["spec"]["rollback"]
-    assert data["spec"]["rollout"]["currentStep"] == 1
     source = data_of(text_of("staging", "churn-predictor"))
+    assert data["metadata"]["environment"] == "prod"
     assert data["spec"]["model"] == source["spec"]["model"]
-    assert data["spec"]["slo"] == source["spec"]["slo"]  # within prod's limits
+    assert data["spec"]["serving"]["image"] == source["spec"]["serving"]["image"]
+    assert data["spec"]["serving"]["runtime"] == "kserve"
+    assert data["spec"]["rollout"]["currentStep"] == 1
+    assert data["spec"]["rollback"]["firstRelease"] == {"action": "remove"}
+    assert "previousVersion" not in data["spec"]["rollback"]
+    assert data["spec"]["slo"]["availability"] == 99.9  # the scaffold's, not staging's
+    assert "staging" not in str(data["spec"]["monitoring"])
     assert [c.field for c in promotion.changes] == [
-        "metadata.environment",
-        "spec.rollback.previousVersion",
+        "metadata.description",
+        "metadata.contacts",
+        "spec.model",
+        "spec.serving.image",
+        "spec.serving.runtime",
         "spec.rollout.currentStep",
     ]
-    assert (
-        "spec.monitoring.dashboard names 'staging': 'https://grafana.example.com/"
-        "d/churn-predictor?var-env=staging'; check that it fits 'prod'"
-    ) in promotion.notes
-    # the source's comments come with it
-    source_comments = comments(text_of("staging", "churn-predictor")).values()
-    assert list(comments(promotion.text).values()) == list(source_comments)
+    (left,) = promotion.notes
+    assert left.startswith("10 placeholder(s) of the prod scaffold to fill")
+    assert "/spec/monitoring/runbook" in left
+    # the template's comments come with it, the source's do not
+    assert "# decide: " in promotion.text
+    assert "each canary step is a pull request" not in promotion.text
 
 
 def test_a_new_spec_stays_within_the_target_limits() -> None:
@@ -438,24 +450,25 @@ def test_a_new_spec_stays_within_the_target_limits() -> None:
         side("staging", "fraud-detector"),
         side("prod", "fraud-detector", new=True),
         env,
+        ROOT,
     )
     serving = data_of(promotion.text)["spec"]["serving"]
     assert serving["autoscaling"] == {
-        "minReplicas": 2,  # within the limit: kept
+        "minReplicas": 3,  # within the limit: kept
         "maxReplicas": 4,
-        "targetRequestsPerSecond": 250,
+        "targetRequestsPerSecond": 50,
         "scaleDownStabilization": "5m",
     }
     assert serving["resources"] == {
         "requests": {"cpu": "1", "memory": "1Gi"},
         "limits": {"cpu": "1", "memory": "1536Mi"},
     }
-    assert data_of(promotion.text)["spec"]["slo"]["throughput"] == {"rps": 500}
+    assert data_of(promotion.text)["spec"]["slo"]["throughput"] == {"rps": 100}
     assert '      limits: {cpu: "1", memory: 1536Mi}' in promotion.text
     notes = [n for n in promotion.notes if "lowered" in n]
     assert notes == [
         (
-            "spec.serving.autoscaling.maxReplicas lowered from 8 to 4, the "
+            "spec.serving.autoscaling.maxReplicas lowered from 10 to 4, the "
             "limits.maxReplicas of environment 'prod'"
         ),
         (
@@ -465,10 +478,6 @@ def test_a_new_spec_stays_within_the_target_limits() -> None:
         (
             "spec.serving.resources.limits.memory lowered from '2Gi' to '1536Mi', "
             "the limits.maxMemory of environment 'prod'"
-        ),
-        (
-            "spec.slo.throughput.rps lowered from 1000 to 500, the "
-            "limits.maxThroughput of environment 'prod'"
         ),
     ]
 
@@ -486,12 +495,10 @@ def test_a_new_container_spec_has_no_current_step() -> None:
         ),
         side("prod", "churn-predictor", new=True),
         environment("prod"),
+        ROOT,
     )
     assert "currentStep" not in promotion.text
-    assert (
-        "spec.rollout.currentStep removed, with its comment: # 25 % on 1.5.0; "
-        "the next pull request moves it to 3"
-    ) in promotion.notes
+    assert data_of(promotion.text)["spec"]["serving"]["runtime"] == "container"
 
 
 # -- the pull-request body and the commit message -----------------------------
@@ -604,6 +611,7 @@ def test_body_of_a_new_spec() -> None:
         side("staging", "churn-predictor"),
         side("prod", "churn-predictor", new=True),
         environment("prod"),
+        ROOT,
     )
     text = body(
         promotion,
@@ -618,15 +626,15 @@ def test_body_of_a_new_spec() -> None:
         "Adds **churn-predictor** `1.5.0` to **prod**, from **staging** (the "
         "model is new in prod)."
     ) in lines
-    assert "### What changes from the staging spec" in lines
-    assert "| `metadata.environment` | `staging` | `prod` |" in lines
-    assert "| `spec.rollout.currentStep` | `2` | `1` |" in lines
+    assert "### What comes from the staging spec" in lines
+    assert "| field | scaffold | staging |" in lines
+    assert "| `spec.serving.runtime` | `container` | `kserve` |" in lines
     assert (
         "KServe: the canary is at step 1 (10 % of the traffic); each further "
         "step is its own pull request (MR-ROLL-011)."
     ) in lines
-    # the staging plan came with the spec: 30m + 1h + 2h
-    assert "Total soak: 3h30m of pauses below 100 %." in lines
+    # prod's plan, from the scaffold: 2h + 6h + 8h + 8h
+    assert "Total soak: 24h of pauses below 100 %." in lines
     assert "No file of `rendered/` changes." in lines
 
 

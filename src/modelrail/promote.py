@@ -34,6 +34,7 @@ from modelrail.versions import lower
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
 # what makes a new revision (MR-ROLL-011): a KServe canary starts again
 REVISION = ("spec.model.version", "spec.model.artifact", "spec.serving.image")
@@ -78,10 +79,16 @@ class Promotion:
 
 
 def promote(
-    name: str, source: Side, target: Side, environment: Mapping[str, Any]
+    name: str,
+    source: Side,
+    target: Side,
+    environment: Mapping[str, Any],
+    root: Path,
 ) -> Promotion:
     """Promote model ``name`` from ``source`` into ``target``, whose
-    environment.yaml holds ``environment`` (used for a new spec's defaults)."""
+    environment.yaml holds ``environment``; a model new to the target starts
+    from the scaffold of its type (the templates of the repository at
+    ``root``)."""
     if source.text is None:
         raise UsageError(f"{source.file}: no such spec")
     src = roundtrip.load(source.text, source.file)
@@ -89,7 +96,7 @@ def promote(
     if target.text is None:
         from modelrail.promote_new import create
 
-        return create(name, source, src, target, environment)
+        return create(name, source, src, target, environment, root)
     dst = roundtrip.load(target.text, target.file)
     _shape(dst, target.file)
     return _update(name, source, src, target, dst)

@@ -129,7 +129,7 @@ def _intro(
 
 def _changes(promotion: Promotion) -> str:
     title = (
-        f"### What changes from the {promotion.source} spec"
+        f"### What comes from the {promotion.source} spec"
         if promotion.created
         else "### What changes"
     )
@@ -137,12 +137,16 @@ def _changes(promotion: Promotion) -> str:
     if promotion.created:
         lines += [
             (
-                f"A new spec: the {promotion.source} spec, with these fields set "
-                f"for {promotion.target}:"
+                f"A new spec: the scaffold of the model's type for "
+                f"{promotion.target} (`modelrail new`), with these fields of the "
+                f"{promotion.source} spec:"
             ),
             "",
         ]
-    lines += ["| field | before | after |", "| --- | --- | --- |"]
+        header = f"| field | scaffold | {_cell(promotion.source)} |"
+    else:
+        header = "| field | before | after |"
+    lines += [header, "| --- | --- | --- |"]
     lines += [
         f"| {_code(c.field)} | {_value(c.before)} | {_value(c.after)} |"
         for c in promotion.changes

@@ -297,3 +297,22 @@ def test_every_command_has_help() -> None:
         result = CliRunner().invoke(main, [name, "--help"])
         assert result.exit_code == 0
         assert "Usage:" in result.output
+
+
+def test_a_reader_that_goes_away_is_no_internal_error(root: Path) -> None:
+    """`modelrail policies -f markdown | true`: the reader is gone before the
+    text (larger than a pipe holds) is written: exit 141 as a shell reports a
+    broken pipe, and not a word on stderr."""
+    import subprocess
+    import sys
+
+    script = (
+        'set -o pipefail; "$0" -m modelrail policies -f markdown --root "$1" | true'
+    )
+    done = subprocess.run(
+        ["bash", "-c", script, sys.executable, str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (141, "")

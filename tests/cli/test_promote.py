@@ -214,11 +214,12 @@ def test_a_model_new_to_prod(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     commit_all(repo, "product-recommender leaves prod", monkeypatch)
     base = head(repo)
     result = promote(repo, "product-recommender", "--to", "prod", "--commit")
-    # prod's own rules want what only a person can give: a 24 h canary plan,
-    # evidence links, a version to roll back to
+    # prod's scaffold has what prod's rules want (a 24 h canary plan, a first
+    # release's rollback plan); only what a person must give is left to fill
     assert result.exit_code == 1, result.output
-    assert "[MR-ROLL-009]" in result.stderr
-    assert "[MR-RBK-004]" in result.stderr
+    assert "[MR-OPS-013]" in result.stderr
+    assert "[MR-ROLL-009]" not in result.stderr
+    assert "[MR-RBK-004]" not in result.stderr
     assert "not committed" in result.stderr
     assert head(repo) == base
     spec = (repo / "environments/prod/product-recommender.yaml").read_text()
@@ -227,7 +228,7 @@ def test_a_model_new_to_prod(repo: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert (repo / "rendered/prod/product-recommender/rollout.yaml").is_file()
     assert "Adds **product-recommender** `2.4.1` to **prod**" in result.stdout
     assert "**Not ready to merge:** fix the errors above." in result.stdout
-    assert "spec.monitoring.dashboard names 'staging'" in result.stderr
+    assert "placeholder(s) of the prod scaffold to fill" in result.stderr
 
 
 def test_the_same_version_is_a_noop(repo: Path) -> None:

@@ -37,6 +37,12 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # the reader went away (`modelrail check | head`): no more output,
+            # and none at exit either (Python's documented way)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(141)  # 128 + SIGPIPE, as a shell reports it
         except Exception as exc:  # noqa: BLE001 - the boundary: every bug ends here
             if _debug(ctx):
                 traceback.print_exc()
@@ -68,6 +74,7 @@ def _register() -> None:
     from modelrail.cli.check import check_cmd
     from modelrail.cli.diff import diff_cmd
     from modelrail.cli.gate import gate_cmd
+    from modelrail.cli.new import new_cmd
     from modelrail.cli.policies import explain_cmd, policies_cmd
     from modelrail.cli.promote import promote_cmd
     from modelrail.cli.render import render_cmd
@@ -75,6 +82,7 @@ def _register() -> None:
     for command in (
         check_cmd,
         render_cmd,
+        new_cmd,
         diff_cmd,
         promote_cmd,
         gate_cmd,

@@ -136,21 +136,42 @@ def promote_cmd(
         )
     if branch is not None:
         gitwork.check_branch(repo.root, branch)
-    if branch is not None or commit:
-        _refuse_dirty(repo, target, target_side.file, commit=commit)
-    promotion = promote(model, source_side, target_side, env_doc.data)
+    history = None
+    if in_git and gitwork.has_commits(repo.root):
+        from modelrail.history import GitHistory
+
+        history = GitHistory(repo.root, "HEAD")  # refuses a shallow clone
+    promotion = promote(model, source_side, target_side, env_doc.data, repo.root)
+    pending = False
+    if promotion.noop and history is not None:
+        # the promotion is written but not committed (and maybe fixed by hand
+        # since): that edit is the promotion, judged and committed as it is
+        found = _pending(repo, model, source_side, target_side, env_doc, history)
+        if found is not None:
+            promotion, pending = found, True
+            click.echo(
+                f"{target_side.file} already holds the promotion of {model} "
+                f"{promotion.version}, not committed yet: using it as it is",
+                err=True,
+            )
     if promotion.noop:
+        if history is not None:
+            history.close()
         click.echo(
             f"{model} {promotion.version} already runs in {target} as in {source} "
             f"(same model and image): nothing to promote",
             err=True,
         )
         ctx.exit(EXIT_OK)
-    history = None
-    if in_git and gitwork.has_commits(repo.root):
-        from modelrail.history import GitHistory
-
-        history = GitHistory(repo.root, "HEAD")  # refuses a shallow clone
+    if branch is not None or commit:
+        try:
+            _refuse_dirty(
+                repo, target, target_side.file, commit=commit, pending=pending
+            )
+        except UsageError:
+            if history is not None:
+                history.close()
+            raise
     try:
         if branch is not None:
             gitwork.switch_new(repo.root, branch)
@@ -219,7 +240,12 @@ def _apply(
         code = max(code, gate_code)
     if commit:
         if code == EXIT_OK and not isinstance(rendered, str):
-            paths = [target_file, *(f"rendered/{p}" for p in rendered.paths)]
+            # the model's app whole: an earlier run may have rendered it already
+            app = f"rendered/{promotion.target}/{promotion.name}"
+            paths = sorted(
+                {target_file, *(f"rendered/{p}" for p in rendered.paths)}
+                | ({app} if (repo.root / app).is_dir() else set())
+            )
             message = commit_message(promotion, spec)
             made = gitwork.commit(repo.root, paths, message)
             click.echo(
@@ -428,15 +454,61 @@ def _side(repo: Repository, env: str, model: str, *, must_exist: bool) -> Side:
     return Side(env, display, text)
 
 
-def _refuse_dirty(repo: Repository, target: str, spec: str, *, commit: bool) -> None:
+def _pending(
+    repo: Repository,
+    model: str,
+    source: Side,
+    target: Side,
+    env_doc: Document,
+    history: History,
+) -> Promotion | None:
+    """The promotion the working tree holds but HEAD does not: what promote
+    made of HEAD's target spec, with the text as it is now. None when the
+    target spec is what HEAD has (nothing pending)."""
+    import dataclasses
+
+    from modelrail.history import GitHistory
+    from modelrail.promote import Side as SideOf
+    from modelrail.promote import promote
+
+    assert isinstance(history, GitHistory)
+    raw = history.read(history.prefix + target.file, "HEAD")
+    head = raw.decode("utf-8", "replace") if raw is not None else None
+    if head == target.text:
+        return None
+    base = promote(
+        model,
+        source,
+        SideOf(target.environment, target.file, head),
+        env_doc.data,
+        repo.root,
+    )
+    if base.noop:
+        return None
+    assert target.text is not None
+    return dataclasses.replace(base, text=target.text)
+
+
+def _refuse_dirty(
+    repo: Repository, target: str, spec: str, *, commit: bool, pending: bool
+) -> None:
     """The spec promote edits, and with --commit the rendered files it
-    commits, must have no uncommitted change: it would be swept in."""
+    commits, must have no uncommitted change: it would be swept in. A pending
+    promotion (written earlier, not committed) is the change itself: its
+    spec and its model's rendered app may differ from HEAD."""
     from modelrail import gitwork
 
     paths = [spec]
     if commit:  # what the render of the target may rewrite
         paths += [f"rendered/{target}", "rendered/_bootstrap", "rendered/README.md"]
     found = gitwork.dirty(repo.root, paths)
+    if pending:
+        app = f"rendered/{target}/{Path(spec).stem}/"
+        found = [
+            line
+            for line in found
+            if line[3:].strip() != spec and not line[3:].strip().startswith(app)
+        ]
     if found:
         shown = "; ".join(line.strip() for line in found[:5])
         more = f" and {len(found) - 5} more" if len(found) > 5 else ""

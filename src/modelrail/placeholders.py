@@ -1,0 +1,47 @@
+"""The placeholders ``modelrail new`` writes, and how to find what is left.
+
+A scaffold sets every value the policies require to the checklist's default;
+what only a person can know it marks with a value that is still schema-valid
+(so the other policies judge the rest of the spec) and impossible to mistake
+for a real one:
+
+- text starting with ``TODO`` (any case): a description, a DPIA reference;
+- a URL or storage address on a ``.invalid`` host, the top-level domain
+  RFC 2606 reserves for names that must never resolve;
+- a sha256 digest of 64 zeros, for the model artifact and the serving image.
+
+MR-OPS-013 reports each one left in a spec; ``modelrail new`` lists the same.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ZERO_DIGEST = "sha256:" + "0" * 64
+_TODO = re.compile(r"^todo\b", re.IGNORECASE)
+_INVALID_HOST = re.compile(
+    r"^[a-z][a-z0-9+.-]*://(?:[^/@\s]*@)?[^/:?#\s]*\.invalid(?:[:/?#]|$)"
+)
+
+
+def is_placeholder(value: object) -> bool:
+    return isinstance(value, str) and bool(
+        _TODO.match(value) or _INVALID_HOST.match(value) or ZERO_DIGEST in value
+    )
+
+
+def find(data: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    """(JSON pointer, value) of every placeholder under ``data``, in order."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            token = str(key).replace("~", "~0").replace("/", "~1")
+            yield from find(value, f"{pointer}/{token}")
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from find(value, f"{pointer}/{index}")
+    elif is_placeholder(data):
+        yield pointer, str(data)
