@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from modelrail.loader import escape_pointer_token
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -38,8 +40,7 @@ def find(data: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     """(JSON pointer, value) of every placeholder under ``data``, in order."""
     if isinstance(data, dict):
         for key, value in data.items():
-            token = str(key).replace("~", "~0").replace("/", "~1")
-            yield from find(value, f"{pointer}/{token}")
+            yield from find(value, f"{pointer}/{escape_pointer_token(str(key))}")
     elif isinstance(data, list):
         for index, value in enumerate(data):
             yield from find(value, f"{pointer}/{index}")
