@@ -184,6 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", type=Path, default=None, help="generate into this folder and keep it"
     )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=REPO,
+        help="the repository whose environments and specs are cloned "
+        "(default: this one)",
+    )
     args = parser.parse_args(argv)
 
     tmp = None
@@ -196,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = tempfile.TemporaryDirectory(prefix="modelrail-bench-")
         root = Path(tmp.name)
     try:
-        files = generate(root, args.models)
+        files = generate(root, args.models, args.source)
         sizes = [
             p.stat().st_size
             for p in files

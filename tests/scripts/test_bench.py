@@ -1,4 +1,5 @@
-"""The benchmark keeps working (small N here; the closing notes run N=1000)."""
+"""The benchmark keeps working (small N here; the closing notes run N=1000),
+on the tests' own repository: the live environments are not the tool's."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from modelrail.check import run
 from modelrail.repo import Repository
-from testing.repo import ROOT
+from testing.repo import ROOT, bundled
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 def test_bench_runs_and_reports_a_ratio() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"),
-         "--models", "3", "--repeat", "1", "--json"],
+         "--models", "3", "--repeat", "1", "--json", "--source", str(bundled())],
         capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
     figures = json.loads(result.stdout)
@@ -38,7 +39,7 @@ def test_synthetic_repository_is_clean_and_realistic(tmp_path: Path) -> None:
         import bench
     finally:
         sys.path.pop(0)
-    files = bench.generate(tmp_path, 6)
+    files = bench.generate(tmp_path, 6, bundled())
     assert len(files) == 4 * 6 + 8
     report = run(Repository(tmp_path))
     assert report.findings == ()
