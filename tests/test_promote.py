@@ -425,6 +425,7 @@ def test_a_new_kserve_spec_is_the_scaffold_with_the_source_model() -> None:
         "metadata.description",
         "metadata.contacts",
         "spec.model",
+        "spec.monitoring.accuracy",  # its floor follows the model's metrics
         "spec.serving.image",
         "spec.serving.runtime",
         "spec.rollout.currentStep",

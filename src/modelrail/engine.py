@@ -83,8 +83,6 @@ def fill(text: str, options: object) -> str:
     """``text`` with each ``$name`` (or ``${name}``) replaced by that option's
     value (or an Options property), so that no text states a number a profile
     can change; ``$$`` is a dollar sign."""
-    if options is None:
-        return text
     return string.Template(text).substitute(_OptionValues(options))
 
 
@@ -96,6 +94,8 @@ class _OptionValues(dict[str, str]):
         self.options = options
 
     def __missing__(self, name: str) -> str:
+        if self.options is None:
+            raise KeyError(name)
         try:
             value = getattr(self.options, name)
         except AttributeError:

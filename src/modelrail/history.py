@@ -53,8 +53,8 @@ class History(Protocol):
 
     def ran_before(self, environment: str, name: str, version: str) -> str | None:
         """The latest version other than ``version`` that the environment's
-        spec of the model ran in HEAD's first-parent history; None when it
-        never ran another one there (the model's first release)."""
+        spec of the model ran in the base's first-parent history; None when
+        it never ran another one there (the model's first release)."""
         ...
 
 
@@ -161,13 +161,15 @@ class GitHistory:
         return self._entries[key]
 
     def ran_before(self, environment: str, name: str, version: str) -> str | None:
+        # from the base (main, for a pull request): a version a branch tried
+        # and replaced before merging never ran in the environment
         for path in self._paths(environment, name):
             log = _git(
                 self.root,
                 "log",
                 "--first-parent",
                 "--format=%H",
-                "HEAD",
+                self.commit,
                 "--",
                 f":(top,literal){path}",
             )

@@ -5,7 +5,8 @@ what only a person can know it marks with a value that is still schema-valid
 (so the other policies judge the rest of the spec) and impossible to mistake
 for a real one:
 
-- text starting with ``TODO`` (any case): a description, a DPIA reference;
+- text starting with ``TODO`` (upper case: ``todo-ranker`` is a name), and
+  ``todo-team``, the team ``new`` writes when none is given;
 - a URL or storage address on a ``.invalid`` host, the top-level domain
   RFC 2606 reserves for names that must never resolve;
 - a sha256 digest of 64 zeros, for the model artifact and the serving image.
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 ZERO_DIGEST = "sha256:" + "0" * 64
-_TODO = re.compile(r"^todo\b", re.IGNORECASE)
+_TODO = re.compile(r"^(?:TODO\b|todo-team(?:-|$))")
 _INVALID_HOST = re.compile(
     r"^[a-z][a-z0-9+.-]*://(?:[^/@\s]*@)?[^/:?#\s]*\.invalid(?:[:/?#]|$)"
 )

@@ -75,7 +75,9 @@ class Promotion:
 
     @property
     def noop(self) -> bool:
-        return not self.changes
+        """Nothing to do: the target runs this already (a new spec is never
+        nothing, even when the source's values are the scaffold's)."""
+        return not self.created and not self.changes
 
 
 def promote(

@@ -53,6 +53,11 @@ def create(
         if key in doc["metadata"]:
             edit.put(new["metadata"], key, doc["metadata"][key], f"metadata.{key}")
     edit.put(new["spec"], "model", doc["spec"]["model"], "spec.model")
+    accuracy = doc["spec"].get("monitoring", {}).get("accuracy")
+    if accuracy is not None:  # its floor follows the model's metrics
+        edit.put(
+            new["spec"]["monitoring"], "accuracy", accuracy, "spec.monitoring.accuracy"
+        )
     serving = doc["spec"].get("serving", {})
     for key in ("image", "runtime"):  # the bytes served, and what serves them
         if key in serving and serving[key] != new["spec"]["serving"].get(key):

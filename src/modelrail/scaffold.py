@@ -84,7 +84,8 @@ def make(
     notes: list[str] = []
     serving = doc["spec"]["serving"]
     registries = spec.get("registries") or ["registry.invalid/"]
-    serving["image"] = f"{registries[0]}{name}@{placeholders.ZERO_DIGEST}"
+    registry = str(registries[0]).rstrip("/")
+    serving["image"] = f"{registry}/{name}@{placeholders.ZERO_DIGEST}"
     _callers(doc["spec"], spec, notes)
     _rolling(doc["spec"], spec, notes)
     if "tracing" not in spec:

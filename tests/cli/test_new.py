@@ -130,6 +130,7 @@ def test_the_environment_decides_what_it_owns(repo: Path) -> None:
         (["churn-scorer", "--type", "predictive", "--env", "qa"], "unknown environment"),
         (["churn-scorer", "--type", "predictive", "--env", "dev", "--team", "a b"],
          "not a team name"),
+        (["waivers", "--type", "predictive", "--env", "dev"], "environment's own file"),
     ],
 )  # fmt: skip
 def test_bad_input_is_exit_2(repo: Path, args: list[str], fragment: str) -> None:
@@ -228,3 +229,31 @@ def findings_of(result: Result) -> list[tuple[str, str]]:
         if match:
             out.append((match[1], match[5]))
     return out
+
+
+def test_a_registry_without_a_trailing_slash(repo: Path) -> None:
+    env_file = repo / "environments/test/environment.yaml"
+    text = env_file.read_text()
+    env_file.write_text(
+        text.replace("- registry.example.com/ml/", "- registry.example.com/ml", 1)
+    )
+    assert invoke("new", "m", "--type", "predictive", "--env", "test", "--root",
+                  str(repo)).exit_code == 0  # fmt: skip
+    spec = yaml.safe_load((repo / "environments/test/m.yaml").read_text())
+    assert (
+        spec["spec"]["serving"]["image"] == f"registry.example.com/ml/m@{ZERO_DIGEST}"
+    )
+
+
+def test_a_scaffold_promoted_as_it_is_is_still_a_new_spec(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A source whose values all equal the scaffold's still makes a new spec
+    in the target (never 'nothing to promote')."""
+    hermetic(monkeypatch, tmp_path)
+    root = copy_repo(tmp_path / "repo", templates=True)
+    assert invoke("new", "m", "--type", "predictive", "--env", "test", "--team",
+                  "risk-ml", "--root", str(root)).exit_code == 0  # fmt: skip
+    result = invoke("promote", "m", "--to", "staging", "--root", str(root))
+    assert "nothing to promote" not in result.stderr
+    assert (root / "environments/staging/m.yaml").is_file()

@@ -320,6 +320,26 @@ def test_a_repository_in_a_subfolder_commits_its_paths(
     assert status(top) == []
 
 
+def test_a_pending_promotion_in_a_subfolder_commits(
+    template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written without --commit, then committed by a second run: the spec
+    and its app are the change itself, also where git's paths start higher."""
+    hermetic(monkeypatch, tmp_path)
+    top = tmp_path / "top"
+    shutil.copytree(template, top / "models", ignore=shutil.ignore_patterns(".git"))
+    commit_all(top, "base", monkeypatch)
+    assert promote(top / "models", "fraud-detector", "--to", "prod").exit_code == 0
+    again = promote(top / "models", "fraud-detector", "--to", "prod", "--commit")
+    assert again.exit_code == 0, again.output
+    assert "already holds the promotion of fraud-detector 3.3.0" in again.stderr
+    assert git(top, "log", "-1", "--format=%s") == (
+        "feat(prod): promote fraud-detector 3.3.0 from staging"
+    )
+    assert again.stdout.startswith("## fraud-detector 3.3.0 to prod")
+    assert status(top) == []
+
+
 # -- refusals -----------------------------------------------------------------
 
 

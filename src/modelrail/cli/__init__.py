@@ -37,7 +37,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
-        except BrokenPipeError:
+        except BrokenPipeError as exc:
+            if not _from_echo(exc):  # a pipe to a subprocess (git) broke
+                click.echo(f"internal error: BrokenPipeError: {exc}", err=True)
+                ctx.exit(EXIT_INTERNAL)
             # the reader went away (`modelrail check | head`): no more output,
             # and none at exit either (Python's documented way)
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -52,6 +55,18 @@ class _Group(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_INTERNAL)
+
+
+def _from_echo(exc: BaseException) -> bool:
+    """Whether the broken pipe is the output's: it broke in click.echo (every
+    command writes its output with it), not in a pipe to a subprocess."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "echo" and "click" in code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _debug(ctx: click.Context) -> bool:

@@ -51,6 +51,10 @@ def new_cmd(
             raise UsageError(
                 f"{value!r} is not a {what} name (a DNS label, like fraud-detector)"
             )
+    if model in ("environment", "waivers"):
+        raise UsageError(
+            f"{model!r} names an environment's own file; choose another model name"
+        )
     repo = repository(root)
     env_doc = _environment(repo, environment)
     path = repo.environments_dir / environment / f"{model}.yaml"

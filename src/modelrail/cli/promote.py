@@ -476,13 +476,16 @@ def _pending(
     head = raw.decode("utf-8", "replace") if raw is not None else None
     if head == target.text:
         return None
-    base = promote(
-        model,
-        source,
-        SideOf(target.environment, target.file, head),
-        env_doc.data,
-        repo.root,
-    )
+    try:
+        base = promote(
+            model,
+            source,
+            SideOf(target.environment, target.file, head),
+            env_doc.data,
+            repo.root,
+        )
+    except UsageError:  # HEAD's spec is broken, the working tree's is not
+        return None
     if base.noop:
         return None
     assert target.text is not None
@@ -501,14 +504,10 @@ def _refuse_dirty(
     paths = [spec]
     if commit:  # what the render of the target may rewrite
         paths += [f"rendered/{target}", "rendered/_bootstrap", "rendered/README.md"]
+    if pending:  # pathspecs, relative to the root as git reads them from there
+        app = f"rendered/{target}/{Path(spec).stem}"
+        paths += [f":(exclude,literal){spec}", f":(exclude,literal){app}"]
     found = gitwork.dirty(repo.root, paths)
-    if pending:
-        app = f"rendered/{target}/{Path(spec).stem}/"
-        found = [
-            line
-            for line in found
-            if line[3:].strip() != spec and not line[3:].strip().startswith(app)
-        ]
     if found:
         shown = "; ".join(line.strip() for line in found[:5])
         more = f" and {len(found) - 5} more" if len(found) > 5 else ""
