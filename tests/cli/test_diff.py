@@ -27,9 +27,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from modelrail.cli import main
-from modelrail.cli.diff import FORMATS, _formatters, diff_cmd
+from modelrail.cli.diff import FORMATS, _formatters
 from testing.git import git, hermetic
-from testing.repo import ROOT, copy_repo, replace_once
+from testing.repo import copy_repo, replace_once
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -88,17 +88,6 @@ def promote(root: Path) -> None:
 
 def test_formats_match_the_formatters() -> None:
     assert tuple(sorted(_formatters())) == FORMATS
-
-
-def test_the_readme_synopsis_names_every_option() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")  # the tool's docs
-    (synopsis,) = [
-        line for line in readme.splitlines() if line.startswith("### `modelrail diff ")
-    ]
-    for param in diff_cmd.params:
-        if param.name != "root":  # where the repository is, as for every command
-            assert f"{param.opts[0]} " in synopsis or f"{param.opts[0]}]" in synopsis
-    assert "[--today DATE] [--now TIME]" in synopsis
 
 
 def test_a_promotion_is_shown_and_exit_code_says_it_differs(repo: Path) -> None:
