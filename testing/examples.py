@@ -36,10 +36,11 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail import profiles
 from modelrail.engine import Policy, Registry, load_policies
-from modelrail.history import Entry, StaticHistory
+from modelrail.history import Entry
 from modelrail.loader import Document, load_file, load_text
 from modelrail.policy import Context, Environment, Hit, Spec
 from modelrail.schema import SchemaSet
+from testing.history import StaticHistory
 from testing.repo import FIXTURE, ROOT
 
 if TYPE_CHECKING:

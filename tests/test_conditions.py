@@ -1,6 +1,6 @@
 """Analysis conditions: expr semantics, Argo's phase table, the rendered conditions.
 
-Proven here, for :mod:`modelrail.conditions`:
+Proven here, for :mod:`testing.argo_conditions` (an oracle of Argo Rollouts' conditions, used by the tests only):
 
 - :func:`phase` combines success/failure conditions exactly like Argo Rollouts'
   ``EvaluateResult`` (both evaluated, an error is Error, a lone condition decides
@@ -39,7 +39,7 @@ from hypothesis import Phase as Stage
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelrail.conditions import ConditionError, Phase, check, evaluate, phase
+from testing.argo_conditions import ConditionError, Phase, check, evaluate, phase
 from testing.repo import bundled
 
 if TYPE_CHECKING:

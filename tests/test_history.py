@@ -52,9 +52,10 @@ from click.testing import CliRunner
 
 from modelrail.cli import main
 from modelrail.errors import RepositoryError
-from modelrail.history import Entry, GitHistory, History, StaticHistory
+from modelrail.history import Entry, GitHistory, History
 from modelrail.policy import Context, Spec
 from testing.git import git, hermetic
+from testing.history import StaticHistory
 from testing.repo import copy_repo
 
 if TYPE_CHECKING:

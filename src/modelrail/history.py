@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol, Self
 
 from modelrail.errors import RepositoryError
@@ -68,29 +68,6 @@ class Entry:
     @property
     def short(self) -> str:
         return self.commit[:12]
-
-
-@dataclass
-class StaticHistory:
-    """A history given in full (policy examples and unit tests)."""
-
-    base: str = "base"
-    specs: dict[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
-    # (environment, name, version) -> when that version entered the spec
-    entries: dict[tuple[str, str, str], Entry] = field(default_factory=dict)
-
-    def spec_at_base(self, environment: str, name: str) -> Mapping[str, Any] | None:
-        return self.specs.get((environment, name))
-
-    # (environment, name) -> a version the environment ran before
-    earlier: dict[tuple[str, str], str] = field(default_factory=dict)
-
-    def entered(self, environment: str, name: str, version: str) -> Entry | None:
-        return self.entries.get((environment, name, version))
-
-    def ran_before(self, environment: str, name: str, version: str) -> str | None:
-        found = self.earlier.get((environment, name))
-        return found if found != version else None
 
 
 def at_head(root: Path) -> GitHistory | str:

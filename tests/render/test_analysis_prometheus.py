@@ -4,7 +4,7 @@ Every bundled ``rendered/<env>/<model>/analysistemplate.yaml`` is run as
 Argo Rollouts runs it: ``{{args.canary-hash}}`` substituted the way its
 ``ResolveArgs`` does, each query sent to Prometheus' HTTP API as an instant
 query, the vector's values handed as ``result`` to the metric's success and
-failure conditions (``modelrail.conditions.phase``).
+failure conditions (``testing.argo_conditions.phase``).
 
 The data is synthetic, generated per model from its own spec (its error-rate
 and p95 targets, its environment's metric names and namespace) and backfilled
@@ -40,8 +40,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from modelrail.conditions import Phase, phase
 from modelrail.metrics import Convention
+from testing.argo_conditions import Phase, phase
 from testing.prometheus import (
     Counter,
     Histogram,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from modelrail import burnrate
-from modelrail.metrics import CODE, ERROR_CODES, MODEL, Convention
+from modelrail.metrics import CODE, ERROR_CODES, METRIC, MODEL, Convention
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -175,7 +175,8 @@ def _quality_alerts(
         out.append(
             {
                 "alert": "ModelQualityBelowFloor",
-                "expr": f'min by ({_BY}) ({metrics.quality}{{{match}, metric="{metric}"}}) '
+                "expr": f"min by ({_BY}) "
+                f'({metrics.quality}{{{match}, {METRIC}="{metric}"}}) '
                 f"< {number(accuracy['floor'])}",
                 "for": "1h",
                 "labels": {"severity": _severity(spec, "ticket")},
