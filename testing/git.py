@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from typing import TYPE_CHECKING
 
@@ -26,9 +27,24 @@ def hermetic(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def git(cwd: Path, *args: str) -> str:
-    """Run git in ``cwd``; its output, stripped (a failure raises)."""
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run git in ``cwd`` (with ``env`` added to the environment); its output,
+    stripped (a failure raises)."""
     done = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **env} if env else None,
     )
     return done.stdout.strip()
+
+
+def commit_at(root: Path, message: str, when: str) -> str:
+    """Commit everything in ``root`` as made at ``when`` (ISO 8601): soak
+    times are measured from commit dates. The new commit's id."""
+    dates = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message, env=dates)
+    return git(root, "rev-parse", "HEAD")

@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 
 from modelrail.cli import main
 from modelrail.placeholders import ZERO_DIGEST
-from testing.git import git, hermetic
+from testing.git import commit_at, git, hermetic
 from testing.repo import bundled, copy_repo
 
 if TYPE_CHECKING:
@@ -143,14 +143,6 @@ def test_bad_input_is_exit_2(repo: Path, args: list[str], fragment: str) -> None
 # ------------------------------------------------------- to production
 
 
-def _commit(root: Path, message: str, when: str, patch: pytest.MonkeyPatch) -> None:
-    with patch.context() as env:
-        env.setenv("GIT_AUTHOR_DATE", when)
-        env.setenv("GIT_COMMITTER_DATE", when)
-        git(root, "add", "-A")
-        git(root, "commit", "-q", "-m", message)
-
-
 def test_a_new_model_reaches_production_with_no_waiver(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -158,7 +150,7 @@ def test_a_new_model_reaches_production_with_no_waiver(
     root = copy_repo(tmp_path / "repo", templates=True)
     shutil.copytree(bundled() / "rendered", root / "rendered")
     git(root, "-c", "init.defaultBranch=main", "init", "-q")
-    _commit(root, "base", "2026-11-01T00:00:00Z", monkeypatch)
+    commit_at(root, "base", "2026-11-01T00:00:00Z")
     timings: dict[str, float] = {}
 
     def timed(step: str, *args: str) -> Result:
@@ -173,7 +165,7 @@ def test_a_new_model_reaches_production_with_no_waiver(
     fill(root / "environments/dev/churn-scorer.yaml")
     assert timed("check dev", "check").exit_code == 0
     assert invoke("render", "--root", str(root)).exit_code == 0
-    _commit(root, "feat(dev): churn-scorer", "2026-11-02T00:00:00Z", monkeypatch)
+    commit_at(root, "feat(dev): churn-scorer", "2026-11-02T00:00:00Z")
     # (target, when its promotion is committed, when the next one is made:
     # after the next environment's soak, 12 h for staging, 24 h for prod)
     steps = [

@@ -38,7 +38,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from modelrail.cli import main
-from testing.git import git, hermetic
+from testing.git import commit_at, git, hermetic
 from testing.repo import bundled, copy_repo, replace_once
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ SPEC = "environments/prod/fraud-detector.yaml"
 APP = "rendered/prod/fraud-detector/"
 
 
-def make_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def make_repo(root: Path) -> Path:
     """A copy of the bundled repository with rendered/ up to date, committed
     on main at ``OLD``."""
     copy_repo(root, templates=True)
@@ -60,18 +60,14 @@ def make_repo(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     assert invoke("render", "--root", str(root), "-j", "1").exit_code == 0
     checked = invoke("render", "--check", "--root", str(root))
     assert checked.exit_code == 0, checked.output
-    commit_all(root, "base", monkeypatch)
+    commit_all(root, "base")
     return root
 
 
-def commit_all(root: Path, message: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    with monkeypatch.context() as patch:
-        patch.setenv("GIT_AUTHOR_DATE", OLD)
-        patch.setenv("GIT_COMMITTER_DATE", OLD)
-        if not (root / ".git").exists():
-            git(root, "-c", "init.defaultBranch=main", "init", "-q")
-        git(root, "add", "-A")
-        git(root, "commit", "-q", "-m", message)
+def commit_all(root: Path, message: str) -> None:
+    if not (root / ".git").exists():
+        git(root, "-c", "init.defaultBranch=main", "init", "-q")
+    commit_at(root, message, OLD)
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +75,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     top = tmp_path_factory.mktemp("promote")
     with pytest.MonkeyPatch.context() as patch:
         hermetic(patch, top)
-        return make_repo(top / "repo", patch)
+        return make_repo(top / "repo")
 
 
 @pytest.fixture
@@ -211,7 +207,7 @@ def test_kserve_starts_its_canary_at_step_one(repo: Path) -> None:
 def test_a_model_new_to_prod(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (repo / "environments/prod/product-recommender.yaml").unlink()
     shutil.rmtree(repo / "rendered/prod/product-recommender")
-    commit_all(repo, "product-recommender leaves prod", monkeypatch)
+    commit_all(repo, "product-recommender leaves prod")
     base = head(repo)
     result = promote(repo, "product-recommender", "--to", "prod", "--commit")
     # prod's scaffold has what prod's rules want (a 24 h canary plan, a first
@@ -260,7 +256,7 @@ def test_skipping_staging_fails_the_promotion_rules(
         spec, "fraud-detector/3.3.0/model.onnx", "fraud-detector/3.4.0/model.onnx"
     )
     invoke("render", "--root", str(repo), "-j", "1")
-    commit_all(repo, "3.4.0 in test", monkeypatch)
+    commit_all(repo, "3.4.0 in test")
     base = head(repo)
     result = promote(
         repo, "fraud-detector", "--to", "prod", "--from", "test", "--commit"
@@ -311,7 +307,7 @@ def test_a_repository_in_a_subfolder_commits_its_paths(
     top = tmp_path / "top"
     shutil.copytree(template, top / "models", ignore=shutil.ignore_patterns(".git"))
     (top / "README.md").write_text("not a modelrail file\n")
-    commit_all(top, "base", monkeypatch)
+    commit_all(top, "base")
     result = promote(top / "models", "fraud-detector", "--to", "prod", "--commit")
     assert result.exit_code == 0, result.output
     touched = git(top, "show", "--name-only", "--format=", "HEAD").splitlines()
@@ -328,7 +324,7 @@ def test_a_pending_promotion_in_a_subfolder_commits(
     hermetic(monkeypatch, tmp_path)
     top = tmp_path / "top"
     shutil.copytree(template, top / "models", ignore=shutil.ignore_patterns(".git"))
-    commit_all(top, "base", monkeypatch)
+    commit_all(top, "base")
     assert promote(top / "models", "fraud-detector", "--to", "prod").exit_code == 0
     again = promote(top / "models", "fraud-detector", "--to", "prod", "--commit")
     assert again.exit_code == 0, again.output
@@ -413,7 +409,7 @@ def test_check_errors_exit_1_and_commit_nothing(
     digest = text.split("image: ", 1)[1].split("\n", 1)[0]
     replace_once(staging, digest, "registry.example.com/ml/fraud-detector:3.3.0")
     invoke("render", "--root", str(repo), "-j", "1")
-    commit_all(repo, "staging runs a tag", monkeypatch)
+    commit_all(repo, "staging runs a tag")
     base = head(repo)
     result = promote(repo, "fraud-detector", "--to", "prod", "--commit")
     assert result.exit_code == 1, result.output
@@ -438,7 +434,7 @@ def test_the_body_shows_the_promoted_models_findings_only(
         "tracing: {enabled: false}",
     )
     assert invoke("render", "--root", str(repo)).exit_code == 0
-    commit_all(repo, "a standing warning elsewhere", monkeypatch)
+    commit_all(repo, "a standing warning elsewhere")
     assert "product-recommender" in invoke("check", "--root", str(repo)).stdout
     result = promote(repo, "fraud-detector", "--to", "prod")
     assert result.exit_code == 0, result.output

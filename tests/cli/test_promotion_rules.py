@@ -32,7 +32,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from modelrail.cli import main
-from testing.git import git, hermetic
+from testing.git import commit_at, git, hermetic
 from testing.repo import copy_repo, replace_once
 
 if TYPE_CHECKING:
@@ -58,13 +58,7 @@ def _hermetic_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def commit(root: Path, message: str, when: str) -> str:
-    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    with pytest.MonkeyPatch.context() as m:
-        for key, value in env.items():
-            m.setenv(key, value)
-        git(root, "add", "-A")
-        git(root, "commit", "-q", "-m", message)
-    return git(root, "rev-parse", "HEAD")
+    return commit_at(root, message, when)
 
 
 @pytest.fixture
