@@ -4,7 +4,7 @@
     python scripts/docs.py --check   # exit 1 when either is stale (CI, pre-commit)
 
 Both are pure functions of the policy modules, policies/profiles.yaml and
-policies/checklist.yaml (modelrail.describe), so they never drift by hand.
+policies/checklist.yaml (modelrail.policy.docs), so they never drift by hand.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from modelrail import catalog, describe
-from modelrail.repo import Repository
-from modelrail.writer import write_atomic
+from modelrail.policy import catalog
+from modelrail.policy import docs as describe
+from modelrail.repository.layout import Repository
+from modelrail.repository.writer import write_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 

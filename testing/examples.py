@@ -34,12 +34,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from modelrail import profiles
-from modelrail.engine import Policy, Registry, load_policies
-from modelrail.history import Entry
-from modelrail.loader import Document, load_file, load_text
-from modelrail.policy import Context, Environment, Hit, Spec
-from modelrail.schema import SchemaSet
+from modelrail.git.history import Entry
+from modelrail.policy import Context, Environment, Hit, Spec, profiles
+from modelrail.policy.engine import Policy, Registry, load_policies
+from modelrail.repository.loader import Document, load_file, load_text
+from modelrail.repository.schema import SchemaSet
 from testing.history import StaticHistory
 from testing.repo import FIXTURE, ROOT
 

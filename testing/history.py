@@ -1,5 +1,5 @@
 """A history given in full, for policy examples and unit tests: the double of
-:class:`modelrail.history.GitHistory` (never in the wheel)."""
+:class:`modelrail.git.history.GitHistory` (never in the wheel)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from modelrail.history import Entry
+    from modelrail.git.history import Entry
 
 
 @dataclass

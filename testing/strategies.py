@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from modelrail.loader import load_file
+from modelrail.repository.loader import load_file
 from testing.repo import FIXTURE
 
 SPECS = sorted((FIXTURE / "environments").glob("*/*-*.yaml"))

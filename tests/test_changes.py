@@ -1,4 +1,4 @@
-"""modelrail.changes: what a change touches, and what ``check --base`` judges.
+"""modelrail.git.changes: what a change touches, and what ``check --base`` judges.
 
 ``scope`` is fed hand-made path lists; ``changed`` runs against real git
 repositories made in the test's folder (no mocks; git runs with a throwaway
@@ -35,10 +35,10 @@ from pathlib import Path
 
 import pytest
 
-from modelrail.changes import Changes, changed, scope
-from modelrail.check import Options, run
+from modelrail.check.runner import Options, run
 from modelrail.errors import RepositoryError
-from modelrail.repo import Repository, SourceFile
+from modelrail.git.changes import Changes, changed, scope
+from modelrail.repository.layout import Repository, SourceFile
 from testing.git import git, hermetic
 from testing.repo import bundled as fixture_repo
 from testing.repo import copy_repo

@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner, Result
 
-from modelrail.check import Peers
+from modelrail.check.runner import Peers
 from modelrail.cli import main
-from modelrail.consistency import Loaded
-from modelrail.loader import load_file
-from modelrail.repo import Repository
-from modelrail.schema import SchemaSet
+from modelrail.repository.consistency import Loaded
+from modelrail.repository.layout import Repository
+from modelrail.repository.loader import load_file
+from modelrail.repository.schema import SchemaSet
 from testing.git import git, hermetic
 from testing.repo import copy_repo, line_of, replace_once
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING
 
-from modelrail.check import run
-from modelrail.repo import Repository
+from modelrail.check.runner import run
+from modelrail.repository.layout import Repository
 from testing.repo import line_of, replace_once
 
 if TYPE_CHECKING:

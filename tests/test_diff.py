@@ -37,11 +37,11 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from modelrail.check import Options
+from modelrail.check.runner import Options
 from modelrail.cli import main
-from modelrail.diffing import markdown, snapshot, text
+from modelrail.diffing import markdown, text
 from modelrail.diffing.core import diff
-from modelrail.diffing.values import (
+from modelrail.diffing.results import (
     ADDED,
     CHANGED,
     REMOVED,
@@ -50,7 +50,8 @@ from modelrail.diffing.values import (
     SideInfo,
 )
 from modelrail.errors import RepositoryError
-from modelrail.repo import Repository
+from modelrail.git import snapshot
+from modelrail.repository.layout import Repository
 from testing.git import git, hermetic
 from testing.repo import FIXTURE, bundled, copy_repo, replace_once
 

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from modelrail.cli import main
-from modelrail.engine import PolicyLoadError, load_policies
+from modelrail.policy.engine import PolicyLoadError, load_policies
 from testing.repo import line_of, replace_once
 
 if TYPE_CHECKING:
@@ -247,7 +247,7 @@ OPTIONED = (
 
 
 def test_title_and_remediation_are_worded_from_the_options(tmp_path: Path) -> None:
-    from modelrail.engine import with_options
+    from modelrail.policy.engine import with_options
 
     write(tmp_path, "tst", "tst_001_a", OPTIONED)
     policy = load_policies(tmp_path, tmp_path).get("MR-TST-001")

@@ -1,4 +1,4 @@
-"""modelrail.history: the repository at a base ref, read through git itself.
+"""modelrail.git.history: the repository at a base ref, read through git itself.
 
 Every GitHistory here reads a real git repository made in the test's folder
 (no mocks; git runs with a throwaway HOME and no system config). Proven:
@@ -52,7 +52,7 @@ from click.testing import CliRunner
 
 from modelrail.cli import main
 from modelrail.errors import RepositoryError
-from modelrail.history import Entry, GitHistory, History
+from modelrail.git.history import Entry, GitHistory, History
 from modelrail.policy import Context, Spec
 from testing.git import git, hermetic
 from testing.history import StaticHistory

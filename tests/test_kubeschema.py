@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from modelrail.errors import ModelrailError
-from modelrail.kubeschema import (
+from modelrail.render.kubeschema import (
     Problem,
     SchemaError,
     SchemaStore,

@@ -12,9 +12,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelrail import loader as loader_module
 from modelrail.findings import Location
-from modelrail.loader import (
+from modelrail.repository import loader as loader_module
+from modelrail.repository.loader import (
     MAX_ALIASES,
     MAX_BYTES,
     Document,

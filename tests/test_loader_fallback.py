@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 import yaml
 
-from modelrail import loader
+from modelrail.repository import loader
 from testing.repo import FIXTURE
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@ bundled specs (no git, no files: text in, text out).
 
 Proven here:
 
-- ruamel's round trip, set up as :mod:`modelrail.roundtrip` does it, gives
+- ruamel's round trip, set up as :mod:`modelrail.promote.roundtrip` does it, gives
   back every bundled spec byte for byte;
 - staging -> prod of fraud-detector changes exactly the lines of the copied
   values and rollback.previousVersion, keeps every comment on its line
@@ -29,14 +29,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from modelrail import roundtrip
-from modelrail.check import Report
+from modelrail.check.runner import Report
 from modelrail.errors import UsageError
 from modelrail.findings import Finding, Location, Severity
-from modelrail.loader import load_text
-from modelrail.promote import Promotion, Side, promote
-from modelrail.promotion_body import body, commit_message
-from modelrail.rerender import Rendered
+from modelrail.promote import roundtrip
+from modelrail.promote.body import body, commit_message
+from modelrail.promote.edit import Promotion, Side, promote
+from modelrail.render.pipeline import Rendered
+from modelrail.repository.loader import load_text
 from testing.repo import FIXTURE, ROOT
 
 if TYPE_CHECKING:

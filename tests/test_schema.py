@@ -15,15 +15,15 @@ from jsonschema import Draft202012Validator
 
 from modelrail.errors import RepositoryError
 from modelrail.findings import SCHEMA, Severity
-from modelrail.loader import LoadError, load_file, load_text
-from modelrail.repo import Repository
-from modelrail.schema import SCHEMA_FILES, Schema, SchemaSet
+from modelrail.repository.layout import Repository
+from modelrail.repository.loader import LoadError, load_file, load_text
+from modelrail.repository.schema import SCHEMA_FILES, Schema, SchemaSet
 from testing.repo import FIXTURE, ROOT, bundled
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from modelrail.repo import SourceFile
+    from modelrail.repository.layout import SourceFile
 
 FRAUD = "environments/prod/fraud-detector.yaml"
 ASSISTANT = "environments/prod/support-assistant.yaml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from modelrail.suggest import closest, did_you_mean
+from modelrail.policy.suggest import closest, did_you_mean
 
 MODELS = ("churn-predictor", "fraud-detector", "product-recommender")
 

@@ -6,7 +6,7 @@ import os
 import stat
 from pathlib import Path
 
-from modelrail.writer import write_atomic
+from modelrail.repository.writer import write_atomic
 
 
 def test_writes_whole_file_and_leaves_no_temp(tmp_path: Path) -> None:

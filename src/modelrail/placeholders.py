@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from modelrail.loader import escape_pointer_token
+from modelrail.repository.loader import escape_pointer_token
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -263,12 +263,12 @@ def test_missing_schema_folder_exits_2(repo: Path) -> None:
 def test_internal_error_exits_3_without_traceback(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import modelrail.check
+    import modelrail.check.runner
 
     def boom(*_: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(modelrail.check, "_run", boom)
+    monkeypatch.setattr(modelrail.check.runner, "_run", boom)
     result = check(repo)
     assert result.exit_code == 3
     assert "internal error: RuntimeError: kaboom" in result.output

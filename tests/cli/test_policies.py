@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from modelrail.cli import main
 from modelrail.cli.policies import POLICY_FORMATS
-from modelrail.describe import FORMATS
+from modelrail.policy.docs import FORMATS
 from scripts import docs
 from testing import examples
 from testing.repo import bundled

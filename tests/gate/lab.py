@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from modelrail.gate import inputs as gate_inputs
-from modelrail.repo import Repository
+from modelrail.repository.layout import Repository
 from testing.prometheus import Counter, Histogram
 from testing.repo import bundled
 

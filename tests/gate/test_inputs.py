@@ -14,9 +14,9 @@ from modelrail.cli import main
 from modelrail.errors import UsageError
 from modelrail.gate import auth, inputs
 from modelrail.gate.transport import base_url
-from modelrail.loader import load_text
-from modelrail.repo import Repository
-from modelrail.schema import SchemaSet
+from modelrail.repository.layout import Repository
+from modelrail.repository.loader import load_text
+from modelrail.repository.schema import SchemaSet
 from testing.repo import FIXTURE, ROOT, bundled, copy_repo, replace_once
 
 if TYPE_CHECKING:

@@ -9,10 +9,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, assume, given, settings
 
-from modelrail.engine import Active, evaluate
-from modelrail.loader import Document, load_file
 from modelrail.policy import Context, Environment
-from modelrail.schema import SchemaSet
+from modelrail.policy.engine import Active, evaluate
+from modelrail.repository.loader import Document, load_file
+from modelrail.repository.schema import SchemaSet
 from testing import examples
 from testing.repo import FIXTURE, ROOT
 from testing.strategies import SPECS, mutated

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from modelrail.engine import Policy, with_options
+from modelrail.policy.engine import Policy, with_options
 from testing.examples import registry
 
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 10: "ten"}

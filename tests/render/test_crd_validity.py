@@ -15,7 +15,7 @@ from collections import Counter
 
 import yaml
 
-from modelrail.kubeschema import SchemaStore, is_core
+from modelrail.render.kubeschema import SchemaStore, is_core
 from testing.repo import FIXTURE, ROOT, bundled
 
 CRDS = ROOT / "schemas" / "crds"

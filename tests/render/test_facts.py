@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from modelrail.cli import main
-from modelrail.loader import Document, load_file, load_text
 from modelrail.render import facts
 from modelrail.render.facts import SpecError
+from modelrail.repository.loader import Document, load_file, load_text
 from testing.render import make_repo
 from testing.repo import FIXTURE
 

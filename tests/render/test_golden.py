@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import yaml
 
-from modelrail.kubeschema import SchemaStore
+from modelrail.render.kubeschema import SchemaStore
 from modelrail.render.renderer import MARKER_TEXT
 from testing.render import ROOT, read_tree, render_repo
 from testing.repo import copy_repo

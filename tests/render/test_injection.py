@@ -25,7 +25,7 @@ import yaml
 from click.testing import CliRunner
 
 from modelrail.cli import main
-from modelrail.loader import load_file, load_text
+from modelrail.repository.loader import load_file, load_text
 from testing.render import make_repo, read_tree, render_repo
 from testing.tools import require_tool
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from modelrail.loader import Document, load_file, load_text
 from modelrail.render import facts, kserve
 from modelrail.render.facts import SpecError
+from modelrail.repository.loader import Document, load_file, load_text
 from testing.render import make_repo, read_tree, render_repo
 from testing.repo import FIXTURE, bundled, line_of, replace_once
 

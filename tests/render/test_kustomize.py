@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from modelrail.kubeschema import SchemaStore
+from modelrail.render.kubeschema import SchemaStore
 from testing.render import ROOT
 from testing.repo import FIXTURE, bundled
 from testing.tools import require_tool

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from modelrail import check
-from modelrail.repo import repository
+from modelrail.check import runner as check
+from modelrail.repository.layout import repository
 from testing.render import make_repo, render_repo
 from testing.repo import replace_once
 

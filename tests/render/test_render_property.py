@@ -21,14 +21,14 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 
-from modelrail import check
+from modelrail.check import runner as check
 from modelrail.cli import main
-from modelrail.kubeschema import SchemaStore
-from modelrail.loader import load_file, load_text
 from modelrail.render import inputs
+from modelrail.render.kubeschema import SchemaStore
 from modelrail.render.renderer import MARKER, render, templates_of
-from modelrail.repo import repository
-from modelrail.schema import SchemaSet
+from modelrail.repository.layout import repository
+from modelrail.repository.loader import load_file, load_text
+from modelrail.repository.schema import SchemaSet
 from testing.render import make_repo
 from testing.strategies import STRINGS, mutated
 

@@ -27,9 +27,9 @@ import pytest
 from click.testing import CliRunner
 
 from modelrail.cli import main
-from modelrail.loader import Document, load_file, load_text
 from modelrail.render import facts, kserve
 from modelrail.render.facts import SpecError
+from modelrail.repository.loader import Document, load_file, load_text
 from testing.render import make_repo, read_tree, render_repo
 from testing.repo import bundled as assembled
 from testing.repo import line_of, replace_once

@@ -14,7 +14,6 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelrail.loader import load_text
 from modelrail.render.yamlout import (
     UnsafeValue,
     Yaml,
@@ -26,6 +25,7 @@ from modelrail.render.yamlout import (
     yaml_block_filter,
     yaml_filter,
 )
+from modelrail.repository.loader import load_text
 
 LOADERS = [yaml.CSafeLoader, yaml.SafeLoader]
 # Words some YAML version reads as a boolean or null (YAML 1.1: PyYAML;

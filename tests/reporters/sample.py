@@ -11,9 +11,9 @@ from urllib.parse import unquote
 
 from hypothesis import strategies as st
 
-from modelrail.check import Report
-from modelrail.engine import Crash, Policy
+from modelrail.check.runner import Report
 from modelrail.findings import Finding, Location, Severity
+from modelrail.policy.engine import Crash, Policy
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

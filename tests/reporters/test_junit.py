@@ -192,8 +192,8 @@ def test_environment_and_waivers_files_get_no_policy_cases_whatever_the_suffix()
 def test_a_spec_lists_only_the_policies_that_judged_it(tmp_path: Path) -> None:
     """A fraud model gets no chatbot case, a chatbot its chatbot policies, and
     a policy switched off in the environment's profile no case at all."""
-    from modelrail import check
-    from modelrail.repo import repository
+    from modelrail.check import runner as check
+    from modelrail.repository.layout import repository
     from testing.repo import copy_repo
 
     root = copy_repo(tmp_path / "repo")

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.reporters import sample
 
-from modelrail.check import Report
-from modelrail.engine import Crash
+from modelrail.check.runner import Report
 from modelrail.findings import Finding, Location, Severity
+from modelrail.policy.engine import Crash
 from modelrail.reporters import RunInfo, markdown
 from modelrail.reporters.text import printable
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from tests.reporters import sample
 
 from modelrail.cli import main
-from modelrail.engine import Crash
 from modelrail.findings import Finding, Location, Severity
+from modelrail.policy.engine import Crash
 from modelrail.reporters import RunInfo, sarif
 from modelrail.reporters.rules import known_engine_rules
 from testing.repo import ROOT, bundled, copy_repo, line_of, replace_once
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     import pytest
 
-    from modelrail.check import Report
+    from modelrail.check.runner import Report
 
 RUN = RunInfo("1.2.3")
 SCHEMA = ROOT / "schemas" / "external" / "sarif-schema-2.1.0.json"
@@ -101,9 +101,10 @@ def test_help_uri_with_a_docs_base_is_absolute() -> None:
 
 
 def test_policy_anchors_are_the_headings_of_docs_policies_md() -> None:
-    from modelrail import catalog, describe
-    from modelrail.repo import Repository
+    from modelrail.policy import catalog
+    from modelrail.policy import docs as describe
     from modelrail.reporters.rules import policy_anchor
+    from modelrail.repository.layout import Repository
 
     # docs/policies.md as scripts/docs.py writes it (a test of its own keeps
     # the committed file equal to this)
@@ -121,8 +122,10 @@ def test_policy_anchors_are_the_headings_of_docs_policies_md() -> None:
 
 
 def test_every_engine_rule_constant_is_described() -> None:
-    from modelrail import consistency, findings, profiles, waivers
+    from modelrail import findings
+    from modelrail.policy import profiles, waivers
     from modelrail.render import facts
+    from modelrail.repository import consistency
 
     constants = {
         value

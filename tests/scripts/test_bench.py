@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from modelrail.check import run
-from modelrail.repo import Repository
+from modelrail.check.runner import run
+from modelrail.repository.layout import Repository
 from testing.repo import ROOT, bundled
 
 if TYPE_CHECKING:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from modelrail import catalog, describe
-from modelrail.repo import Repository
+from modelrail.policy import catalog
+from modelrail.policy import docs as describe
+from modelrail.repository.layout import Repository
 from scripts import docs
 from testing.repo import ROOT, bundled, copy_repo
 

@@ -80,17 +80,17 @@ def check_cmd(
     crashed: its name and the spec are printed).
     """
     from modelrail import __version__
-    from modelrail.check import Options, run
-    from modelrail.repo import repository
+    from modelrail.check.runner import Options, run
     from modelrail.reporters import REPORTERS, RunInfo
-    from modelrail.writer import write_atomic
+    from modelrail.repository.layout import repository
+    from modelrail.repository.writer import write_atomic
 
     repo = repository(root)
     history = None
     changes = None
     if base is not None:
-        from modelrail.changes import changed
-        from modelrail.history import GitHistory
+        from modelrail.git.changes import changed
+        from modelrail.git.history import GitHistory
 
         history = GitHistory(repo.root, base)
         if not paths:
@@ -98,7 +98,7 @@ def check_cmd(
             click.echo(f"changes since {base}: {changes.describe()}", err=True)
     else:
         # the promotion rules judge what the working tree changes against HEAD
-        from modelrail.history import at_head
+        from modelrail.git.history import at_head
 
         found = at_head(repo.root)
         if isinstance(found, str):

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from modelrail.diffing.values import Result
+    from modelrail.diffing.results import Result
 
 FORMATS = ("markdown", "text")  # kept in step with _formatters() by a test
 
@@ -79,12 +79,12 @@ def diff_cmd(
     shallow clone, a working tree that does not render), 3 an internal error
     (a template or policy that crashed on the working tree).
     """
-    from modelrail.check import Options
+    from modelrail.check.runner import Options
     from modelrail.diffing.core import diff
     from modelrail.render import inputs, parallel
     from modelrail.render.templating import TemplateFailure
-    from modelrail.repo import repository
-    from modelrail.writer import write_atomic
+    from modelrail.repository.layout import repository
+    from modelrail.repository.writer import write_atomic
 
     repo = repository(root)
     try:

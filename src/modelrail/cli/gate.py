@@ -133,8 +133,8 @@ def gate_cmd(
     from modelrail.gate.report import REPORTS
     from modelrail.gate.run import run
     from modelrail.gate.transport import Settings
-    from modelrail.repo import repository
-    from modelrail.writer import write_atomic
+    from modelrail.repository.layout import repository
+    from modelrail.repository.writer import write_atomic
 
     if at is None:
         at = datetime.datetime.now(datetime.UTC).replace(microsecond=0)

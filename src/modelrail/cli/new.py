@@ -41,10 +41,10 @@ def new_cmd(
     Exit codes: 0 written, 2 bad input (the spec exists, an unknown
     environment or a name that is not a DNS label).
     """
-    from modelrail import scaffold
     from modelrail.cli.promote import _environment
-    from modelrail.repo import repository
-    from modelrail.writer import write_atomic
+    from modelrail.promote import scaffold
+    from modelrail.repository.layout import repository
+    from modelrail.repository.writer import write_atomic
 
     for what, value in (("model", model), ("team", team)):
         if not _NAME.fullmatch(value):

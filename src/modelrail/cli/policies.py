@@ -12,14 +12,14 @@ from modelrail.policy import TIERS as _TIERS
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from modelrail.catalog import Catalog
+    from modelrail.policy.catalog import Catalog
 
 POLICY_FORMATS = ("table", "markdown", "json")  # kept in step with describe.FORMATS
 
 
 def _catalog(root: Path | None) -> Catalog:
-    from modelrail import catalog
-    from modelrail.repo import repository
+    from modelrail.policy import catalog
+    from modelrail.repository.layout import repository
 
     return catalog.load(repository(root))
 
@@ -43,7 +43,7 @@ def _catalog(root: Path | None) -> Catalog:
 @root_option
 def policies_cmd(fmt: str, profile: str | None, root: Path | None) -> None:
     """List the policies of the repository, with their severity per tier."""
-    from modelrail import describe
+    from modelrail.policy import docs as describe
 
     catalog = _catalog(root)
     if profile is not None:
@@ -74,7 +74,7 @@ def explain_cmd(policy_id: str, root: Path | None) -> None:
 
     POLICY is an ID such as MR-SEC-004 or a name such as pinned-serving-image.
     """
-    from modelrail import describe
+    from modelrail.policy import docs as describe
 
     catalog = _catalog(root)
     try:

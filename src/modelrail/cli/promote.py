@@ -16,12 +16,12 @@ from modelrail.errors import UsageError
 if TYPE_CHECKING:
     import datetime
 
-    from modelrail.check import Report
-    from modelrail.history import History
-    from modelrail.loader import Document
-    from modelrail.promote import Promotion, Side
-    from modelrail.repo import Repository
-    from modelrail.rerender import Rendered
+    from modelrail.check.runner import Report
+    from modelrail.git.history import History
+    from modelrail.promote.edit import Promotion, Side
+    from modelrail.render.pipeline import Rendered
+    from modelrail.repository.layout import Repository
+    from modelrail.repository.loader import Document
 
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
@@ -114,9 +114,9 @@ def promote_cmd(
     committed), 2 bad input or an evidence source that cannot be read, 3
     internal error.
     """
-    from modelrail import gitwork
-    from modelrail.promote import promote
-    from modelrail.repo import repository
+    from modelrail.git import worktree as gitwork
+    from modelrail.promote.edit import promote
+    from modelrail.repository.layout import repository
 
     if not _NAME.fullmatch(model):
         raise UsageError(
@@ -138,7 +138,7 @@ def promote_cmd(
         gitwork.check_branch(repo.root, branch)
     history = None
     if in_git and gitwork.has_commits(repo.root):
-        from modelrail.history import GitHistory
+        from modelrail.git.history import GitHistory
 
         history = GitHistory(repo.root, "HEAD")  # refuses a shallow clone
     promotion = promote(model, source_side, target_side, env_doc.data, repo.root)
@@ -199,11 +199,11 @@ def _apply(
     body_file: Path | None,
     gating: Gating | None = None,
 ) -> int:
-    from modelrail import gitwork
-    from modelrail.check import Options, run
-    from modelrail.loader import load_text
-    from modelrail.promotion_body import body, commit_message
-    from modelrail.writer import write_atomic
+    from modelrail.check.runner import Options, run
+    from modelrail.git import worktree as gitwork
+    from modelrail.promote.body import body, commit_message
+    from modelrail.repository.loader import load_text
+    from modelrail.repository.writer import write_atomic
 
     write_atomic(repo.root / target_file, promotion.text)
     what = (
@@ -338,12 +338,12 @@ def _show(ctx: click.Context, report: Report) -> None:
 def _render(repo: Repository, target: str) -> tuple[Rendered | str, int]:
     """What the render of ``target`` changed (or why it did not run) and the
     exit code it asks for."""
-    from modelrail.kubeschema import SchemaError
     from modelrail.render.facts import SpecError
     from modelrail.render.inputs import BadInput
+    from modelrail.render.kubeschema import SchemaError
+    from modelrail.render.pipeline import rerender
     from modelrail.render.renderer import ManifestInvalid
     from modelrail.render.templating import TemplateFailure
-    from modelrail.rerender import rerender
 
     try:
         rendered = rerender(repo, (target,))
@@ -363,8 +363,8 @@ def _render(repo: Repository, target: str) -> tuple[Rendered | str, int]:
 
 def _environment(repo: Repository, name: str) -> Document:
     """The target's environment.yaml, loaded and schema-valid."""
-    from modelrail.check import load_and_validate
-    from modelrail.schema import SchemaSet
+    from modelrail.check.runner import load_and_validate
+    from modelrail.repository.schema import SchemaSet
 
     known = repo.environment_names()
     if name not in known:
@@ -428,9 +428,9 @@ def _source(repo: Repository, env_doc: Document, target: str, given: str | None)
 def _side(repo: Repository, env: str, model: str, *, must_exist: bool) -> Side:
     """The spec of ``model`` in ``env``: its text, which must be a valid spec
     (None when it does not exist and need not)."""
-    from modelrail.check import load_and_validate
-    from modelrail.promote import Side
-    from modelrail.schema import SchemaSet
+    from modelrail.check.runner import load_and_validate
+    from modelrail.promote.edit import Side
+    from modelrail.repository.schema import SchemaSet
 
     path = repo.environments_dir / env / f"{model}.yaml"
     display = path.relative_to(repo.root).as_posix()
@@ -467,9 +467,9 @@ def _pending(
     target spec is what HEAD has (nothing pending)."""
     import dataclasses
 
-    from modelrail.history import GitHistory
-    from modelrail.promote import Side as SideOf
-    from modelrail.promote import promote
+    from modelrail.git.history import GitHistory
+    from modelrail.promote.edit import Side as SideOf
+    from modelrail.promote.edit import promote
 
     assert isinstance(history, GitHistory)
     raw = history.read(history.prefix + target.file, "HEAD")
@@ -499,7 +499,7 @@ def _refuse_dirty(
     commits, must have no uncommitted change: it would be swept in. A pending
     promotion (written earlier, not committed) is the change itself: its
     spec and its model's rendered app may differ from HEAD."""
-    from modelrail import gitwork
+    from modelrail.git import worktree as gitwork
 
     paths = [spec]
     if commit:  # what the render of the target may rewrite

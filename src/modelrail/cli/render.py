@@ -63,7 +63,6 @@ def render_cmd(
     Exit codes: 0 written (or up to date), 1 stale (--check), 2 bad input or an
     invalid manifest, 3 a template that fails.
     """
-    from modelrail.loader import paused_gc
     from modelrail.render import inputs, parallel, tree
     from modelrail.render.facts import SpecError
     from modelrail.render.renderer import (
@@ -74,7 +73,8 @@ def render_cmd(
         templates_of,
     )
     from modelrail.render.templating import TemplateFailure
-    from modelrail.repo import repository
+    from modelrail.repository.layout import repository
+    from modelrail.repository.loader import paused_gc
 
     repo = repository(root)
     target = out if out is not None else repo.root / "rendered"

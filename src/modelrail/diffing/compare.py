@@ -11,7 +11,7 @@ import difflib
 from typing import TYPE_CHECKING, Any
 
 from modelrail import versions
-from modelrail.diffing.values import (
+from modelrail.diffing.results import (
     ADDED,
     CHANGED,
     REMOVED,
@@ -22,8 +22,8 @@ from modelrail.diffing.values import (
     Result,
     SideInfo,
 )
-from modelrail.loader import LoadError, load_text
 from modelrail.render.renderer import ARGOCD, BOOTSTRAP, PREFIX
+from modelrail.repository.loader import LoadError, load_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

@@ -15,14 +15,14 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modelrail.diffing import snapshot
 from modelrail.diffing.compare import compare
 from modelrail.diffing.side import Side, base_side, head_side, same_files
-from modelrail.repo import Repository
+from modelrail.git import snapshot
+from modelrail.repository.layout import Repository
 
 if TYPE_CHECKING:
-    from modelrail.check import Options
-    from modelrail.diffing.values import Result
+    from modelrail.check.runner import Options
+    from modelrail.diffing.results import Result
 
 
 def diff(
@@ -40,8 +40,8 @@ def diff(
     that does not render raises what ``render`` raises. A base that does not
     render or check is reported in the result.
     """
-    from modelrail.check import Options
-    from modelrail.history import GitHistory
+    from modelrail.check.runner import Options
+    from modelrail.git.history import GitHistory
 
     with GitHistory(repo.root, ref) as history:
         judged = dataclasses.replace(options or Options(), history=history)

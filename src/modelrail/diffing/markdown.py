@@ -18,11 +18,11 @@ import html
 import re
 from typing import TYPE_CHECKING
 
-from modelrail.diffing.values import ADDED, CHANGED, REMOVED
+from modelrail.diffing.results import ADDED, CHANGED, REMOVED
 from modelrail.reporters.markdown import escape
 
 if TYPE_CHECKING:
-    from modelrail.diffing.values import AppChange, Resource, Result
+    from modelrail.diffing.results import AppChange, Resource, Result
 
 LIMIT = 60_000
 _RESERVE = 600  # room for the note on what was left out

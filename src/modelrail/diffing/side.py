@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from modelrail.check import Options
+    from modelrail.check.runner import Options
     from modelrail.findings import Finding
-    from modelrail.repo import Repository
+    from modelrail.repository.layout import Repository
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def head_side(
     repo: Repository, envs: tuple[str, ...], options: Options, jobs: int
 ) -> Side:
     """The working tree: a render error is raised, as ``render`` raises it."""
-    from modelrail.check import run
+    from modelrail.check.runner import run
 
     files, specs = render_files(repo, envs, jobs)
     report = run(repo, (), envs, options)
@@ -62,7 +62,7 @@ def base_side(
     ``envs`` the base does not have are left out; none left: an empty side.
     ``crd_dir``: a folder of CRD schemas identical to the base's (validators
     already compiled for the working tree are reused)."""
-    from modelrail.check import run
+    from modelrail.check.runner import run
     from modelrail.render.templating import TemplateFailure
 
     def shown(exc: Exception) -> str:
@@ -105,9 +105,9 @@ def render_files(
 ) -> tuple[dict[str, str], dict[tuple[str, str], Mapping[str, Any]]]:
     """What ``modelrail render`` would write (path under rendered/ -> text),
     and the specs it rendered; ``crd_dir`` defaults to schemas/crds/."""
-    from modelrail.loader import paused_gc
     from modelrail.render import inputs
     from modelrail.render.renderer import render, schema_stores, templates_of
+    from modelrail.repository.loader import paused_gc
 
     crd_dir = crd_dir or repo.schemas_dir / "crds"
     with paused_gc():  # many small objects, none cyclic (as render does)

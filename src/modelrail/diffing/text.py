@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from modelrail.diffing.values import ADDED, CHANGED, REMOVED
+from modelrail.diffing.results import ADDED, CHANGED, REMOVED
 
 if TYPE_CHECKING:
-    from modelrail.diffing.values import Resource, Result
+    from modelrail.diffing.results import Resource, Result
     from modelrail.findings import Finding
 
 MARKS = {ADDED: "+", REMOVED: "-", CHANGED: "~"}

@@ -26,8 +26,8 @@ from modelrail.gate.transport import base_url
 from modelrail.metrics import Convention
 
 if TYPE_CHECKING:
-    from modelrail.loader import Document
-    from modelrail.repo import Repository
+    from modelrail.repository.layout import Repository
+    from modelrail.repository.loader import Document
 
 DEFAULT_WINDOW = "24h"
 QUALITY_POLICY = "MR-MDL-003"  # its ``ratio`` option is the quality gate's ratio
@@ -83,7 +83,7 @@ def resolve(
     registry: str | None = None,
 ) -> Inputs:
     """The inputs of a gate run; ``UsageError`` for anything that cannot work."""
-    from modelrail.schema import SchemaSet
+    from modelrail.repository.schema import SchemaSet
 
     schemas = SchemaSet(repo.schemas_dir)
     known = repo.environment_names()
@@ -145,7 +145,7 @@ def resolve(
 
 
 def _load(repo: Repository, path: Any, schemas: Any) -> Document:
-    from modelrail.check import load_and_validate
+    from modelrail.check.runner import load_and_validate
 
     source = repo.source(path)
     doc, problems = load_and_validate(source, schemas)
@@ -162,9 +162,8 @@ def quality_ratio(repo: Repository, env: dict[str, Any], schemas: Any) -> Decima
     """The ``ratio`` option of MR-MDL-003 under the environment's policy
     profile: the one place the checklist's 95 % lives, so the gate judges
     the registry's numbers by the rule the policy applies to the spec's."""
-    from modelrail import profiles
-    from modelrail.engine import load_policies
-    from modelrail.policy import Environment
+    from modelrail.policy import Environment, profiles
+    from modelrail.policy.engine import load_policies
 
     registry = load_policies(repo.policies_dir, repo.root)
     if QUALITY_POLICY not in registry:

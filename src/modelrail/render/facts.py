@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 from modelrail import units
 from modelrail.errors import ModelrailError
 from modelrail.findings import RENDER, Finding, Location, Severity
-from modelrail.loader import escape_pointer_token
 from modelrail.render import tracing
+from modelrail.repository.loader import escape_pointer_token
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from modelrail.loader import Document
+    from modelrail.repository.loader import Document
 
 CONTAINER = "model-server"
 MANAGED_BY = "modelrail"
@@ -98,7 +98,7 @@ def problems(doc: Document, env: Mapping[str, Any]) -> list[Finding]:
 
 def environment_problems(doc: Document) -> list[Finding]:
     """Why ``render`` would refuse this schema-valid environment file."""
-    from modelrail.kubeschema import version_problem
+    from modelrail.render.kubeschema import version_problem
 
     problem = version_problem(doc.data["spec"]["kubernetesVersion"])
     if problem is None:

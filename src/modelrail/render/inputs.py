@@ -11,17 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from modelrail import consistency
-from modelrail.check import load_and_validate, missing_environment
+from modelrail.check.runner import load_and_validate, missing_environment
 from modelrail.errors import ModelrailError
 from modelrail.findings import Finding, Severity
-from modelrail.repo import Repository, select
-from modelrail.schema import SchemaSet
+from modelrail.repository import consistency
+from modelrail.repository.layout import Repository, select
+from modelrail.repository.schema import SchemaSet
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from modelrail.loader import Document
+    from modelrail.repository.loader import Document
 
 
 class BadInput(ModelrailError):

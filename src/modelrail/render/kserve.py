@@ -26,7 +26,7 @@ from modelrail.render.facts import SpecError, go_duration
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from modelrail.loader import Document
+    from modelrail.repository.loader import Document
 
 # spec.model.format -> the modelFormat name KServe's serving runtimes declare
 MODEL_FORMATS = {

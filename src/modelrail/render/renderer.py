@@ -19,17 +19,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from modelrail.errors import ModelrailError, RepositoryError
-from modelrail.loader import LoadError, load_text
 from modelrail.render import alerts, analysis, facts, kserve
 from modelrail.render.templating import TemplateFailure, Templates
+from modelrail.repository.loader import LoadError, load_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
     from modelrail.findings import Location
-    from modelrail.kubeschema import SchemaStore
     from modelrail.render.inputs import Inputs, Model
+    from modelrail.render.kubeschema import SchemaStore
 
 PREFIX = "rendered"  # where Argo CD reads the output in the repository
 ARGOCD = "_argocd"
@@ -88,7 +88,7 @@ def schema_stores(loaded: Inputs, crd_dir: Path) -> dict[str, SchemaStore]:
     """A schema store per environment of ``loaded``, for its
     ``kubernetesVersion``; a version the installed schemas do not cover is a
     ``SchemaError`` located at that field of the environment file."""
-    from modelrail.kubeschema import SchemaError, SchemaStore, version_problem
+    from modelrail.render.kubeschema import SchemaError, SchemaStore, version_problem
 
     stores = {}
     for name, env in loaded.environments.items():

@@ -29,13 +29,13 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from modelrail.findings import LOAD, SCHEMA, Finding, Severity
-from modelrail.repo import ENVIRONMENT_FILE, WAIVERS_FILE
 from modelrail.reporters.rules import engine_rule
 from modelrail.reporters.text import line, printable
+from modelrail.repository.layout import ENVIRONMENT_FILE, WAIVERS_FILE
 
 if TYPE_CHECKING:
-    from modelrail.check import Report
-    from modelrail.engine import Crash
+    from modelrail.check.runner import Report
+    from modelrail.policy.engine import Crash
     from modelrail.reporters import RunInfo
 
 COUNTS = ("tests", "failures", "errors", "skipped")

@@ -21,8 +21,8 @@ from modelrail.reporters.rules import policy_doc
 from modelrail.reporters.text import printable, summary
 
 if TYPE_CHECKING:
-    from modelrail.check import Report
-    from modelrail.engine import Policy
+    from modelrail.check.runner import Report
+    from modelrail.policy.engine import Policy
     from modelrail.reporters import RunInfo
 
 LIMIT = 65536  # characters in a GitHub comment

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from modelrail.engine import Policy
+    from modelrail.policy.engine import Policy
 
 POLICY_DOCS = "docs/policies.md"
 ENGINE_DOCS = "README.md"

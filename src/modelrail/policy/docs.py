@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from modelrail.policy import TIERS
 
 if TYPE_CHECKING:
-    from modelrail.catalog import Catalog
-    from modelrail.engine import Policy
+    from modelrail.policy.catalog import Catalog
+    from modelrail.policy.engine import Policy
 
 FORMATS = ("table", "markdown", "json")
 _TIER_SHORT = {

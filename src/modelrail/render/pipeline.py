@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from modelrail.repo import Repository
+    from modelrail.repository.layout import Repository
 
 OUT = "rendered"
 _STATES = {"missing": "added", "changed": "changed", "extra": "removed"}
@@ -56,9 +56,9 @@ def rerender(
 ) -> Rendered:
     """Render ``envs`` (all when empty) into ``rendered/`` of ``repo``; the
     other environments' folders are kept as they are."""
-    from modelrail.loader import paused_gc
     from modelrail.render import inputs, parallel, tree
     from modelrail.render.renderer import render, schema_stores, templates_of
+    from modelrail.repository.loader import paused_gc
 
     out = repo.root / OUT
     crd_dir = repo.schemas_dir / "crds"

@@ -1,7 +1,7 @@
 """The first promotion of a model into an environment: a new spec.
 
 The new spec is the scaffold of the model's type made for the target
-environment (:mod:`modelrail.scaffold`: its router, registries, collector and
+environment (:mod:`modelrail.promote.scaffold`: its router, registries, collector and
 limits, the checklist's defaults, a first release's rollback plan), with what
 belongs to the model copied from the source: ``spec.model`` (the version, its
 bytes, metrics, baseline and evaluation), the serving image and runtime (a
@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from modelrail import scaffold
-from modelrail.promote import Edit, Promotion, start_canary
+from modelrail.promote import scaffold
+from modelrail.promote.edit import Edit, Promotion, start_canary
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from modelrail.promote import Side
+    from modelrail.promote.edit import Side
 
 _METADATA = ("team", "description", "contacts")
 

@@ -40,7 +40,7 @@ import jsonschema_rs
 from jsonschema_rs import ValidationErrorKind
 
 from modelrail.errors import ModelrailError
-from modelrail.values import describe, short
+from modelrail.repository.messages import describe, short
 
 if TYPE_CHECKING:
     from jsonschema_rs import ValidationError, Validator

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from types import ModuleType
 
-    from modelrail.loader import Document
+    from modelrail.repository.loader import Document
 
 ID_PATTERN = re.compile(r"MR-([A-Z]{2,8})-[0-9]{3}")
 # Rule prefixes the engine reports itself: a policy may not look like them.
@@ -139,7 +139,7 @@ class Registry:
         for policy in self.policies:
             if policy.name == policy_id.lower():
                 return policy
-        from modelrail.suggest import did_you_mean
+        from modelrail.policy.suggest import did_you_mean
 
         hint = did_you_mean(policy_id.upper(), by_id, quote=False)
         raise KeyError(f"no policy {policy_id!r}{hint} (modelrail policies lists them)")

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol, Self
 
 from modelrail.errors import RepositoryError
-from modelrail.loader import LoadError, load_text
-from modelrail.repo import YAML_SUFFIXES
+from modelrail.repository.layout import YAML_SUFFIXES
+from modelrail.repository.loader import LoadError, load_text
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

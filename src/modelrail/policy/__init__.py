@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from modelrail.findings import Severity
-    from modelrail.history import History
+    from modelrail.git.history import History
 
 __all__ = ["TIERS", "TYPES", "Context", "Environment", "Hit", "Spec", "must_be_true"]
 

@@ -21,8 +21,8 @@ import yaml
 
 from modelrail.errors import RepositoryError
 from modelrail.findings import SCHEMA, Finding, Severity
-from modelrail.loader import Document, escape_pointer_token
-from modelrail.values import cut, describe, short
+from modelrail.repository.loader import Document, escape_pointer_token
+from modelrail.repository.messages import cut, describe, short
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence

@@ -41,7 +41,7 @@ import yaml
 
 from modelrail.errors import ModelrailError
 from modelrail.findings import Location
-from modelrail.values import describe, short
+from modelrail.repository.messages import describe, short
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

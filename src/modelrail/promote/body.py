@@ -20,9 +20,9 @@ from modelrail.findings import Severity
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from modelrail.check import Report
-    from modelrail.promote import Promotion
-    from modelrail.rerender import Rendered
+    from modelrail.check.runner import Report
+    from modelrail.promote.edit import Promotion
+    from modelrail.render.pipeline import Rendered
 
 RATIO = Decimal("0.95")  # the share of the baseline a metric must reach (seeds)
 MAX_FINDINGS = 50  # rows of the findings table; the rest are counted

@@ -6,7 +6,7 @@ baseline, evaluation...) and ``spec.serving.image``. Everything else in the
 target is the target environment's own (replicas, SLOs, hosts, canary plan,
 security, monitoring, contacts) and stays as it is, with every comment, key
 order and quote style of the file: values are assigned into the existing
-mappings key by key (see :mod:`modelrail.roundtrip`).
+mappings key by key (see :mod:`modelrail.promote.roundtrip`).
 
 Then, when the version changes: ``spec.rollback.previousVersion`` becomes the
 version the target ran, a declared rollback (``spec.rollback.revert``) ends,
@@ -17,7 +17,7 @@ A comment on a line whose value changes stays on that line; since it may
 speak of the old value (``# 3.3.0 is soaking in staging``), each one is
 listed in :attr:`Promotion.notes` for the person opening the pull request.
 
-A model the target does not have yet gets a new spec: see :mod:`modelrail.promote_new`.
+A model the target does not have yet gets a new spec: see :mod:`modelrail.promote.create`.
 Pure: no file, no git, no clock.
 """
 
@@ -27,9 +27,9 @@ import copy
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from modelrail import roundtrip
 from modelrail.errors import UsageError
 from modelrail.findings import Location
+from modelrail.promote import roundtrip
 from modelrail.versions import lower
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def promote(
     src = roundtrip.load(source.text, source.file)
     _shape(src, source.file)
     if target.text is None:
-        from modelrail.promote_new import create
+        from modelrail.promote.create import create
 
         return create(name, source, src, target, environment, root)
     dst = roundtrip.load(target.text, target.file)

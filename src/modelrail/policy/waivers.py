@@ -20,15 +20,15 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from modelrail.findings import Finding, Severity
-from modelrail.suggest import closest, did_you_mean
-from modelrail.values import cut, short
+from modelrail.policy.suggest import closest, did_you_mean
+from modelrail.repository.messages import cut, short
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
-    from modelrail.engine import Registry
-    from modelrail.loader import Document
-    from modelrail.profiles import WaiverRules
+    from modelrail.policy.engine import Registry
+    from modelrail.policy.profiles import WaiverRules
+    from modelrail.repository.loader import Document
 
 EXPIRED = "MR-WAIVER-001"
 TOO_LONG = "MR-WAIVER-002"

@@ -25,12 +25,12 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from modelrail.errors import RepositoryError
-from modelrail.repo import ENVIRONMENT_FILE, WAIVERS_FILE, YAML_SUFFIXES
+from modelrail.repository.layout import ENVIRONMENT_FILE, WAIVERS_FILE, YAML_SUFFIXES
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from modelrail.repo import SourceFile
+    from modelrail.repository.layout import SourceFile
 
 # folders whose change may change any verdict
 EVERYTHING = ("policies", "schemas", "src")

@@ -16,7 +16,7 @@ from modelrail.findings import Finding, Severity
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
-    from modelrail.loader import Document
+    from modelrail.repository.loader import Document
 
 NAME_MISMATCH = "MR-REPO-001"
 ENVIRONMENT_MISMATCH = "MR-REPO-002"

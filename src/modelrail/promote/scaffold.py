@@ -17,7 +17,7 @@ scaffold is that template with what the environment decides set for it:
 - every quantity above the environment's ``spec.limits`` lowered to them.
 
 ``modelrail new`` writes a scaffold; a promotion into an environment new to
-the model starts from one too (:mod:`modelrail.promote_new`).
+the model starts from one too (:mod:`modelrail.promote.create`).
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from modelrail import placeholders, roundtrip
+from modelrail import placeholders
 from modelrail.errors import UsageError
-from modelrail.promote import Edit
+from modelrail.promote import roundtrip
+from modelrail.promote.edit import Edit
 from modelrail.units import bytes_of, millicores
 
 if TYPE_CHECKING:

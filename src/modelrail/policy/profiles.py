@@ -15,16 +15,21 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from modelrail.engine import with_options
 from modelrail.findings import Finding, Severity
-from modelrail.loader import Document, LoadError, escape_pointer_token, load_file
 from modelrail.policy import TIERS
+from modelrail.policy.engine import with_options
+from modelrail.repository.loader import (
+    Document,
+    LoadError,
+    escape_pointer_token,
+    load_file,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from modelrail.engine import Registry
-    from modelrail.schema import SchemaSet
+    from modelrail.policy.engine import Registry
+    from modelrail.repository.schema import SchemaSet
 
 PROFILES_FILE = "profiles.yaml"
 UNKNOWN_POLICY = "MR-CONFIG-001"

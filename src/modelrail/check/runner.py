@@ -11,24 +11,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelrail import consistency, profiles
-from modelrail.changes import Changes  # noqa: TC001 (a dataclass field)
-from modelrail.engine import Active, Crash, Policy, Registry, evaluate, load_policies
 from modelrail.findings import CONFIG, LOAD, Finding, Location, Severity
-from modelrail.history import History  # noqa: TC001 (a dataclass field)
-from modelrail.loader import Document, LoadError, load_file, paused_gc
-from modelrail.policy import TIERS, Context, Environment
+from modelrail.git.changes import Changes  # noqa: TC001 (a dataclass field)
+from modelrail.git.history import History  # noqa: TC001 (a dataclass field)
+from modelrail.policy import TIERS, Context, Environment, profiles
+from modelrail.policy.engine import (
+    Active,
+    Crash,
+    Policy,
+    Registry,
+    evaluate,
+    load_policies,
+)
+from modelrail.policy.waivers import Book, screen
 from modelrail.render.facts import environment_problems as render_environment_problems
 from modelrail.render.facts import problems as render_problems
-from modelrail.repo import (
+from modelrail.repository import consistency
+from modelrail.repository.layout import (
     ENVIRONMENT_FILE,
     YAML_SUFFIXES,
     Repository,
     SourceFile,
     select,
 )
-from modelrail.schema import SchemaSet
-from modelrail.waivers import Book, screen
+from modelrail.repository.loader import Document, LoadError, load_file, paused_gc
+from modelrail.repository.schema import SchemaSet
 
 
 @dataclass(frozen=True)

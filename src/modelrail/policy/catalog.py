@@ -12,15 +12,14 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from modelrail import profiles
-from modelrail.engine import Policy, Registry, load_policies
 from modelrail.errors import RepositoryError
-from modelrail.loader import LoadError, load_file
-from modelrail.policy import TIERS
-from modelrail.schema import SchemaSet
+from modelrail.policy import TIERS, profiles
+from modelrail.policy.engine import Policy, Registry, load_policies
+from modelrail.repository.loader import LoadError, load_file
+from modelrail.repository.schema import SchemaSet
 
 if TYPE_CHECKING:
-    from modelrail.repo import Repository
+    from modelrail.repository.layout import Repository
 
 CHECKLIST_FILE = "checklist.yaml"
 MAPPINGS = ("policies", "schema", "evidence", "planned", "left_out")

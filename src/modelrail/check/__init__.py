@@ -1,0 +1,1 @@
+"""``check``: evaluate a repository's files and report."""

@@ -1,0 +1,1 @@
+"""Git: one transport, and what modelrail reads from history."""

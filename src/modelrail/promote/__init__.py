@@ -1,0 +1,1 @@
+"""``promote``: edit, create and describe a promotion."""

@@ -1,0 +1,1 @@
+"""The load stage: where files live, how they are read, validated and written."""
