@@ -29,12 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from modelrail.check.runner import Report
+from modelrail.check.report import Report
 from modelrail.errors import UsageError
 from modelrail.findings import Finding, Location, Severity
 from modelrail.promote import roundtrip
 from modelrail.promote.body import body, commit_message
-from modelrail.promote.edit import Promotion, Side, promote
+from modelrail.promote.edit import End, Promotion
+from modelrail.promote.update import promote
 from modelrail.render.pipeline import Rendered
 from modelrail.repository.loader import load_text
 from testing.repo import FIXTURE, ROOT
@@ -64,10 +65,10 @@ def environment(env: str) -> dict[str, Any]:
     return data_of((ENVIRONMENTS / env / "environment.yaml").read_text())
 
 
-def side(env: str, name: str, text: str | None = None, *, new: bool = False) -> Side:
+def side(env: str, name: str, text: str | None = None, *, new: bool = False) -> End:
     if text is None and not new:
         text = text_of(env, name)
-    return Side(env, f"environments/{env}/{name}.yaml", text)
+    return End(env, f"environments/{env}/{name}.yaml", text)
 
 
 def run(
@@ -388,7 +389,7 @@ def test_not_a_spec_is_bad_input() -> None:
     with pytest.raises(UsageError, match="not a ModelDeployment"):
         promote(
             "x",
-            Side("staging", "environments/staging/x.yaml", "kind: Other\n"),
+            End("staging", "environments/staging/x.yaml", "kind: Other\n"),
             side("prod", "x", new=True),
             environment("prod"),
             ROOT,

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from hypothesis import strategies as st
 
-from modelrail.check.runner import Report
+from modelrail.check.report import Report
 from modelrail.findings import Finding, Location, Severity
 from modelrail.policy.engine import Crash, Policy
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.reporters import sample
 
-from modelrail.check.runner import Report
+from modelrail.check.report import Report
 from modelrail.findings import Finding, Location, Severity
 from modelrail.policy.engine import Crash
 from modelrail.reporters import RunInfo, markdown

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modelrail.check.runner import Report
+from modelrail.check.report import Report
 from modelrail.cli import main
 from modelrail.cli.options import FORMATS
 from modelrail.findings import Finding, Location, Severity

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     import pytest
 
-    from modelrail.check.runner import Report
+    from modelrail.check.report import Report
 
 RUN = RunInfo("1.2.3")
 SCHEMA = ROOT / "schemas" / "external" / "sarif-schema-2.1.0.json"

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from modelrail.findings import CONFIG, LOAD, Finding, Location, Severity
+from modelrail.check.report import Report
+from modelrail.findings import CONFIG, LOAD, Finding, Severity
 from modelrail.git.changes import Changes  # noqa: TC001 (a dataclass field)
 from modelrail.git.history import History  # noqa: TC001 (a dataclass field)
 from modelrail.policy import TIERS, Context, Environment, profiles
 from modelrail.policy.engine import (
     Active,
     Crash,
-    Policy,
     Registry,
     evaluate,
     load_policies,
@@ -27,57 +27,16 @@ from modelrail.policy.waivers import Book, screen
 from modelrail.render.facts import environment_problems as render_environment_problems
 from modelrail.render.facts import problems as render_problems
 from modelrail.repository import consistency
+from modelrail.repository.files import load_and_validate, missing_environment
 from modelrail.repository.layout import (
-    ENVIRONMENT_FILE,
     YAML_SUFFIXES,
     Repository,
-    SourceFile,
     select,
 )
-from modelrail.repository.loader import Document, LoadError, load_file, paused_gc
+from modelrail.repository.loader import Document, paused_gc
 from modelrail.repository.schema import SchemaSet
 
-
-@dataclass(frozen=True)
-class Report:
-    findings: tuple[Finding, ...]
-    files: int
-    environments: tuple[str, ...]
-    bad_input: bool = field(default=False)
-    crashes: tuple[Crash, ...] = ()
-    policies: int = 0
-    # the policies of the repository, sorted by ID (what reporters describe
-    # as rules: SARIF's tool.driver.rules, say)
-    rules: tuple[Policy, ...] = ()
-    # the files checked, as displayed (repository-relative), sorted
-    checked: tuple[str, ...] = ()
-    # waivers not applied because they are invalid (each has its finding)
-    invalid_waivers: int = 0
-    # each spec the policies judged (as displayed) -> the IDs of the policies
-    # that judged it: on in its environment's profile, for its type
-    evaluated: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    @property
-    def worst(self) -> Severity | None:
-        """The worst severity of the findings that are not waived."""
-        return max((f.severity for f in self.findings if not f.waived), default=None)
-
-    def count(self, severity: Severity) -> int:
-        return sum(1 for f in self.findings if f.severity is severity and not f.waived)
-
-    @property
-    def waived(self) -> int:
-        return sum(1 for f in self.findings if f.waived)
-
-    @property
-    def exit_code(self) -> int:
-        """3 when a policy crashed, 2 for unreadable input or configuration,
-        1 for errors that are not waived, else 0."""
-        if self.crashes:
-            return 3
-        if self.bad_input:
-            return 2
-        return 1 if self.worst is Severity.ERROR else 0
+__all__ = ["Options", "Peers", "Report", "run"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +87,7 @@ def _run(
     for env in folders:
         source = repo.environment_file(env)
         if source.path.is_file():
-            results[source.path] = load_and_validate(source, schemas)
+            results[source.path] = load_and_validate(source, schemas, screen=screen)
             doc = results[source.path][0]
             if doc is not None:
                 environments[env] = doc
@@ -149,7 +108,7 @@ def _run(
     loaded: list[consistency.Loaded] = []
     for source in sorted(reported.values(), key=lambda s: s.display):
         if source.path not in results:
-            results[source.path] = load_and_validate(source, schemas)
+            results[source.path] = load_and_validate(source, schemas, screen=screen)
         doc, problems = results[source.path]
         findings.extend(problems)
         if doc is not None:
@@ -318,39 +277,10 @@ class Peers:
                 for suffix in YAML_SUFFIXES:
                     path = self.repo.environments_dir / environment / f"{name}{suffix}"
                     if path.is_file():
-                        doc, _ = load_and_validate(self.repo.source(path), self.schemas)
+                        doc, _ = load_and_validate(
+                            self.repo.source(path), self.schemas, screen=screen
+                        )
                         data = doc.data if doc is not None else None
                         break
             self._specs[key] = data
         return self._specs[key]
-
-
-def load_and_validate(
-    source: SourceFile, schemas: SchemaSet
-) -> tuple[Document | None, list[Finding]]:
-    """The document, None when it does not load or match its schema, and the
-    findings to report. A waivers file whose only problems are malformed
-    waivers is still used, without them (``waivers.screen``)."""
-    try:
-        doc = load_file(source.path, source.display)
-    except LoadError as exc:
-        return None, [
-            Finding(exc.location, LOAD, Severity.ERROR, exc.message, exc.remediation)
-        ]
-    problems = schemas.validate(source.kind, doc)
-    if source.kind == "Waivers" and problems:
-        # judged waiver by waiver (issue 15): a malformed waiver is reported
-        # and left out, and the others of the file still apply
-        return screen(doc, problems)
-    return (None if problems else doc), problems
-
-
-def missing_environment(env: str) -> Finding:
-    display = (Path("environments") / env / ENVIRONMENT_FILE).as_posix()
-    return Finding(
-        Location(display),
-        consistency.MISSING_ENVIRONMENT,
-        Severity.ERROR,
-        f"environment folder environments/{env}/ has no {ENVIRONMENT_FILE}",
-        "add an environment.yaml (see schemas/environment.v1.json)",
-    )

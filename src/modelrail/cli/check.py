@@ -128,10 +128,10 @@ def check_cmd(
     else:
         click.echo(text, nl=False, color=color)
     if report.crashes:
-        from modelrail.cli import _debug
+        from modelrail.cli.common import debug
 
         for crash in report.crashes:
-            if _debug(ctx):
+            if debug(ctx):
                 click.echo(crash.traceback, err=True, nl=False)
             click.echo(f"internal error: {crash}", err=True)
         click.echo(

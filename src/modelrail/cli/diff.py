@@ -6,7 +6,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from modelrail.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from modelrail.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    render_failure,
+)
 from modelrail.cli.options import (
     env_option,
     now_option,
@@ -81,8 +86,7 @@ def diff_cmd(
     """
     from modelrail.check.runner import Options
     from modelrail.diffing.core import diff
-    from modelrail.render import inputs, parallel
-    from modelrail.render.templating import TemplateFailure
+    from modelrail.render import parallel, pipeline
     from modelrail.repository.layout import repository
     from modelrail.repository.writer import write_atomic
 
@@ -95,16 +99,8 @@ def diff_cmd(
             options=Options(today=today, now=now),
             jobs=parallel.default_jobs(),
         )
-    except inputs.BadInput as exc:
-        for finding in exc.findings:
-            click.echo(str(finding), err=True)
-            if finding.remediation:
-                click.echo(f"  fix: {finding.remediation}", err=True)
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(EXIT_USAGE)
-    except TemplateFailure as exc:
-        click.echo(f"template error: {exc}", err=True)
-        ctx.exit(EXIT_INTERNAL)
+    except pipeline.FAILURES as exc:
+        ctx.exit(render_failure(exc))
     text = _formatters()[fmt](result)
     if output is not None:
         write_atomic(output, text)

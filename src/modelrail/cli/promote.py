@@ -9,16 +9,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from modelrail.cli import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from modelrail.cli.common import EXIT_OK, render_failure
 from modelrail.cli.options import now_option, root_option
 from modelrail.errors import UsageError
 
 if TYPE_CHECKING:
     import datetime
 
-    from modelrail.check.runner import Report
+    from modelrail.check.report import Report
     from modelrail.git.history import History
-    from modelrail.promote.edit import Promotion, Side
+    from modelrail.promote.edit import End, Promotion
     from modelrail.render.pipeline import Rendered
     from modelrail.repository.layout import Repository
     from modelrail.repository.loader import Document
@@ -115,7 +115,7 @@ def promote_cmd(
     internal error.
     """
     from modelrail.git import worktree as gitwork
-    from modelrail.promote.edit import promote
+    from modelrail.promote.update import promote
     from modelrail.repository.layout import repository
 
     if not _NAME.fullmatch(model):
@@ -322,14 +322,14 @@ def _gate(
 
 
 def _show(ctx: click.Context, report: Report) -> None:
-    from modelrail.cli import _debug
+    from modelrail.cli.common import debug
     from modelrail.reporters.text import summary
 
     for finding in report.findings:
         if not finding.waived:
             click.echo(str(finding), err=True)
     for crash in report.crashes:
-        if _debug(ctx):
+        if debug(ctx):
             click.echo(crash.traceback, err=True, nl=False)
         click.echo(f"internal error: {crash}", err=True)
     click.echo(summary(report), err=True)
@@ -338,21 +338,12 @@ def _show(ctx: click.Context, report: Report) -> None:
 def _render(repo: Repository, target: str) -> tuple[Rendered | str, int]:
     """What the render of ``target`` changed (or why it did not run) and the
     exit code it asks for."""
-    from modelrail.render.facts import SpecError
-    from modelrail.render.inputs import BadInput
-    from modelrail.render.kubeschema import SchemaError
-    from modelrail.render.pipeline import rerender
-    from modelrail.render.renderer import ManifestInvalid
-    from modelrail.render.templating import TemplateFailure
+    from modelrail.render import pipeline
 
     try:
-        rendered = rerender(repo, (target,))
-    except (BadInput, SpecError, ManifestInvalid, SchemaError) as exc:
-        click.echo(f"error: not rendered: {exc}", err=True)
-        return str(exc), EXIT_USAGE
-    except TemplateFailure as exc:
-        click.echo(f"template error: not rendered: {exc}", err=True)
-        return str(exc), EXIT_INTERNAL
+        rendered = pipeline.rerender(repo, (target,))
+    except pipeline.FAILURES as exc:
+        return str(exc), render_failure(exc, doing="not rendered: ")
     click.echo(
         f"rendered rendered/{target}/: {len(rendered.added)} added, "
         f"{len(rendered.changed)} changed, {len(rendered.removed)} removed",
@@ -363,7 +354,7 @@ def _render(repo: Repository, target: str) -> tuple[Rendered | str, int]:
 
 def _environment(repo: Repository, name: str) -> Document:
     """The target's environment.yaml, loaded and schema-valid."""
-    from modelrail.check.runner import load_and_validate
+    from modelrail.repository.files import load_and_validate
     from modelrail.repository.schema import SchemaSet
 
     known = repo.environment_names()
@@ -425,11 +416,11 @@ def _source(repo: Repository, env_doc: Document, target: str, given: str | None)
     return source
 
 
-def _side(repo: Repository, env: str, model: str, *, must_exist: bool) -> Side:
+def _side(repo: Repository, env: str, model: str, *, must_exist: bool) -> End:
     """The spec of ``model`` in ``env``: its text, which must be a valid spec
     (None when it does not exist and need not)."""
-    from modelrail.check.runner import load_and_validate
-    from modelrail.promote.edit import Side
+    from modelrail.promote.edit import End
+    from modelrail.repository.files import load_and_validate
     from modelrail.repository.schema import SchemaSet
 
     path = repo.environments_dir / env / f"{model}.yaml"
@@ -443,7 +434,7 @@ def _side(repo: Repository, env: str, model: str, *, must_exist: bool) -> Side:
                 f"model {model!r} is not in {env}: no {display} (models there: "
                 f"{', '.join(known) or 'none'})"
             )
-        return Side(env, display, None)
+        return End(env, display, None)
     doc, problems = load_and_validate(repo.source(path), SchemaSet(repo.schemas_dir))
     if doc is None:
         raise UsageError(f"{problems[0]} (fix {display} first; run 'modelrail check')")
@@ -451,14 +442,14 @@ def _side(repo: Repository, env: str, model: str, *, must_exist: bool) -> Side:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeError) as exc:
         raise UsageError(f"cannot read {display}: {exc}") from exc
-    return Side(env, display, text)
+    return End(env, display, text)
 
 
 def _pending(
     repo: Repository,
     model: str,
-    source: Side,
-    target: Side,
+    source: End,
+    target: End,
     env_doc: Document,
     history: History,
 ) -> Promotion | None:
@@ -468,8 +459,8 @@ def _pending(
     import dataclasses
 
     from modelrail.git.history import GitHistory
-    from modelrail.promote.edit import Side as SideOf
-    from modelrail.promote.edit import promote
+    from modelrail.promote.edit import End
+    from modelrail.promote.update import promote
 
     assert isinstance(history, GitHistory)
     raw = history.read(history.prefix + target.file, "HEAD")
@@ -480,7 +471,7 @@ def _pending(
         base = promote(
             model,
             source,
-            SideOf(target.environment, target.file, head),
+            End(target.environment, target.file, head),
             env_doc.data,
             repo.root,
         )

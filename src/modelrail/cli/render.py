@@ -7,7 +7,11 @@ from pathlib import Path
 
 import click
 
-from modelrail.cli import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from modelrail.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    render_failure,
+)
 from modelrail.cli.options import env_option, root_option
 
 
@@ -63,48 +67,18 @@ def render_cmd(
     Exit codes: 0 written (or up to date), 1 stale (--check), 2 bad input or an
     invalid manifest, 3 a template that fails.
     """
-    from modelrail.render import inputs, parallel, tree
-    from modelrail.render.facts import SpecError
-    from modelrail.render.renderer import (
-        ManifestInvalid,
-        Output,
-        render,
-        schema_stores,
-        templates_of,
-    )
-    from modelrail.render.templating import TemplateFailure
+    from modelrail.render import pipeline, tree
     from modelrail.repository.layout import repository
     from modelrail.repository.loader import paused_gc
 
     repo = repository(root)
-    target = out if out is not None else repo.root / "rendered"
-    crd_dir = crd_schemas if crd_schemas is not None else repo.schemas_dir / "crds"
-
-    def build() -> Output:
-        # the loaded documents are dropped when this returns: the write that
-        # follows does not carry them
-        loaded = inputs.load(repo, envs)
-        stores = schema_stores(loaded, crd_dir)
-        return render(
-            loaded, templates_of(repo.root), stores, jobs or parallel.default_jobs()
-        )
+    target = out if out is not None else repo.rendered_dir
+    crd_dir = crd_schemas if crd_schemas is not None else repo.crds_dir
 
     try:
-        with paused_gc():  # millions of small objects, none cyclic
-            output = build()
-    except inputs.BadInput as exc:
-        for finding in exc.findings:
-            click.echo(str(finding), err=True)
-            if finding.remediation:
-                click.echo(f"  fix: {finding.remediation}", err=True)
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(EXIT_USAGE)
-    except (SpecError, ManifestInvalid) as exc:
-        click.echo(f"error: {exc}", err=True)
-        ctx.exit(EXIT_USAGE)
-    except TemplateFailure as exc:
-        click.echo(f"template error: {exc}", err=True)
-        ctx.exit(EXIT_INTERNAL)
+        output = pipeline.build(repo, envs, jobs=jobs, crd_dir=crd_dir)
+    except pipeline.FAILURES as exc:
+        ctx.exit(render_failure(exc))
     keep = tuple(
         name for name in repo.environment_names() if name not in output.environments
     )

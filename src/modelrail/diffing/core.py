@@ -50,8 +50,8 @@ def diff(
             base = _base(history.commit, history.prefix, repo.root, Path(folder))
             if base is None:
                 materialised = Repository(Path(folder))
-                crds = repo.schemas_dir / "crds"
-                same = same_files(materialised.schemas_dir / "crds", crds)
+                crds = repo.crds_dir
+                same = same_files(materialised.crds_dir, crds)
                 base = base_side(
                     materialised, envs, judged, jobs, crd_dir=crds if same else None
                 )

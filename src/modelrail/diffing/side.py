@@ -105,21 +105,10 @@ def render_files(
 ) -> tuple[dict[str, str], dict[tuple[str, str], Mapping[str, Any]]]:
     """What ``modelrail render`` would write (path under rendered/ -> text),
     and the specs it rendered; ``crd_dir`` defaults to schemas/crds/."""
-    from modelrail.render import inputs
-    from modelrail.render.renderer import render, schema_stores, templates_of
-    from modelrail.repository.loader import paused_gc
+    from modelrail.render import pipeline
 
-    crd_dir = crd_dir or repo.schemas_dir / "crds"
-    with paused_gc():  # many small objects, none cyclic (as render does)
-        loaded = inputs.load(repo, envs)
-        stores = schema_stores(loaded, crd_dir)
-        output = render(loaded, templates_of(repo.root), stores, jobs)
-    specs: dict[tuple[str, str], Mapping[str, Any]] = {
-        (env, model.name): model.doc.data
-        for env, models in loaded.models.items()
-        for model in models
-    }
-    return output.files, specs
+    output, specs = pipeline.build_with_specs(repo, envs, jobs=jobs, crd_dir=crd_dir)
+    return output.files, dict(specs)
 
 
 def _first_findings(exc: Exception, limit: int = 3) -> str:

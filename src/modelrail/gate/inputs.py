@@ -145,7 +145,7 @@ def resolve(
 
 
 def _load(repo: Repository, path: Any, schemas: Any) -> Document:
-    from modelrail.check.runner import load_and_validate
+    from modelrail.repository.files import load_and_validate
 
     source = repo.source(path)
     doc, problems = load_and_validate(source, schemas)

@@ -25,7 +25,14 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from modelrail.errors import RepositoryError
-from modelrail.repository.layout import ENVIRONMENT_FILE, WAIVERS_FILE, YAML_SUFFIXES
+from modelrail.repository.layout import (
+    ENVIRONMENT_FILE,
+    ENVIRONMENTS,
+    POLICIES,
+    SCHEMAS,
+    WAIVERS_FILE,
+    YAML_SUFFIXES,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,8 +40,8 @@ if TYPE_CHECKING:
     from modelrail.repository.layout import SourceFile
 
 # folders whose change may change any verdict
-EVERYTHING = ("policies", "schemas", "src")
-WATCHED = ("environments", *EVERYTHING)
+EVERYTHING = (POLICIES, SCHEMAS, "src")
+WATCHED = (ENVIRONMENTS, *EVERYTHING)
 # the files of an environment folder that are the context of all its specs
 _CONTEXT = {PurePosixPath(ENVIRONMENT_FILE).stem, PurePosixPath(WAIVERS_FILE).stem}
 

@@ -22,8 +22,9 @@ import tarfile
 from pathlib import Path, PurePosixPath
 
 from modelrail.errors import ModelrailError, RepositoryError
+from modelrail.repository.layout import INPUTS
 
-FOLDERS = ("environments", "policies", "schemas", "render")
+FOLDERS = INPUTS
 
 
 class UnsafeBase(ModelrailError):

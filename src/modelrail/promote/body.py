@@ -20,7 +20,7 @@ from modelrail.findings import Severity
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from modelrail.check.runner import Report
+    from modelrail.check.report import Report
     from modelrail.promote.edit import Promotion
     from modelrail.render.pipeline import Rendered
 

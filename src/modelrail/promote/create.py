@@ -25,16 +25,16 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from modelrail.promote.edit import Side
+    from modelrail.promote.edit import End
 
 _METADATA = ("team", "description", "contacts")
 
 
 def create(
     name: str,
-    source: Side,
+    source: End,
     doc: Any,
-    target: Side,
+    target: End,
     environment: Mapping[str, Any],
     root: Path,
 ) -> Promotion:

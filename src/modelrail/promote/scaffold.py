@@ -30,6 +30,7 @@ from modelrail import placeholders
 from modelrail.errors import UsageError
 from modelrail.promote import roundtrip
 from modelrail.promote.edit import Edit
+from modelrail.repository.layout import RENDER
 from modelrail.units import bytes_of, millicores
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class Scaffold:
 
 
 def template_file(root: Path, spec_type: str) -> Path:
-    return root / "render" / "scaffold" / f"{spec_type}.yaml"
+    return root / RENDER / "scaffold" / f"{spec_type}.yaml"
 
 
 def make(

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from modelrail.check.runner import load_and_validate, missing_environment
 from modelrail.errors import ModelrailError
 from modelrail.findings import Finding, Severity
 from modelrail.repository import consistency
+from modelrail.repository.files import load_and_validate, missing_environment
 from modelrail.repository.layout import Repository, select
 from modelrail.repository.schema import SchemaSet
 

@@ -1,22 +1,56 @@
-"""Render environments into ``rendered/`` in-process, and say what changed.
+"""The one render pipeline: load -> schema stores -> render -> (write).
 
-What ``modelrail render --env ENV`` does (load, render, validate every
-manifest, replace the folder whole), for a command that edits a spec and
-must leave ``rendered/`` matching it: ``modelrail promote``. It returns the
-files added, changed and removed, compared with what was on disk before, so
-they can be committed and summarised. The render exceptions (bad input, an
-invalid manifest, a template that fails) propagate for the caller to map.
+Every command that renders goes through here: ``render`` (:func:`build`, then
+``render.tree`` to compare or write), ``promote`` (:func:`rerender`: render
+environments into ``rendered/`` and say what changed) and ``diff``
+(:func:`build_with_specs`, in memory, for both sides). The exceptions a render
+raises (:data:`FAILURES`: bad input, a spec the renderer refuses, an invalid
+manifest or schema, a template that fails) propagate for the CLI to map to an
+exit code, in one place (``cli.common.render_failure``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from modelrail.render.facts import SpecError
+from modelrail.render.inputs import BadInput
+from modelrail.render.kubeschema import SchemaError
+from modelrail.render.renderer import ManifestInvalid
+from modelrail.render.templating import TemplateFailure
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from modelrail.render.inputs import Inputs
+    from modelrail.render.renderer import Output
     from modelrail.repository.layout import Repository
 
-OUT = "rendered"
+__all__ = [
+    "FAILURES",
+    "BadInput",
+    "ManifestInvalid",
+    "Rendered",
+    "SchemaError",
+    "SpecError",
+    "TemplateFailure",
+    "build",
+    "build_with_specs",
+    "failed",
+    "rerender",
+]
+
+# what a render raises when it cannot render (everything else is a bug)
+FAILURES: tuple[type[Exception], ...] = (
+    BadInput,
+    SpecError,
+    ManifestInvalid,
+    SchemaError,
+    TemplateFailure,
+)
+
 _STATES = {"missing": "added", "changed": "changed", "extra": "removed"}
 
 
@@ -51,23 +85,71 @@ class Rendered:
         return dict(sorted(out.items()))
 
 
+def failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is a render that could not be done (not a bug)."""
+    return isinstance(exc, FAILURES)
+
+
+def _run(
+    repo: Repository,
+    envs: tuple[str, ...],
+    jobs: int | None,
+    crd_dir: Path | None,
+) -> tuple[Inputs, Output]:
+    from modelrail.render import inputs, parallel
+    from modelrail.render.renderer import render, schema_stores, templates_of
+    from modelrail.repository.loader import paused_gc
+
+    with paused_gc():  # millions of small objects, none cyclic
+        loaded = inputs.load(repo, envs)
+        stores = schema_stores(loaded, crd_dir or repo.crds_dir)
+        output = render(
+            loaded, templates_of(repo.root), stores, jobs or parallel.default_jobs()
+        )
+    return loaded, output
+
+
+def build(
+    repo: Repository,
+    envs: tuple[str, ...] = (),
+    *,
+    jobs: int | None = None,
+    crd_dir: Path | None = None,
+) -> Output:
+    """What ``envs`` (all when empty) render to, validated, in memory; the
+    loaded documents are dropped on return (a write that follows does not
+    carry them). ``crd_dir`` defaults to the repository's CRD schemas."""
+    return _run(repo, envs, jobs, crd_dir)[1]
+
+
+def build_with_specs(
+    repo: Repository,
+    envs: tuple[str, ...] = (),
+    *,
+    jobs: int | None = None,
+    crd_dir: Path | None = None,
+) -> tuple[Output, dict[tuple[str, str], Mapping[str, Any]]]:
+    """:func:`build`, and the specs rendered: (environment, model) -> data."""
+    loaded, output = _run(repo, envs, jobs, crd_dir)
+    specs: dict[tuple[str, str], Mapping[str, Any]] = {
+        (env, model.name): model.doc.data
+        for env, models in loaded.models.items()
+        for model in models
+    }
+    return output, specs
+
+
 def rerender(
     repo: Repository, envs: tuple[str, ...], *, jobs: int | None = None
 ) -> Rendered:
     """Render ``envs`` (all when empty) into ``rendered/`` of ``repo``; the
     other environments' folders are kept as they are."""
-    from modelrail.render import inputs, parallel, tree
-    from modelrail.render.renderer import render, schema_stores, templates_of
+    from modelrail.render import tree
     from modelrail.repository.loader import paused_gc
 
-    out = repo.root / OUT
-    crd_dir = repo.schemas_dir / "crds"
+    out = repo.rendered_dir
+    output = build(repo, envs, jobs=jobs)
     with paused_gc():
-        loaded = inputs.load(repo, envs)
-        stores = schema_stores(loaded, crd_dir)
-        output = render(
-            loaded, templates_of(repo.root), stores, jobs or parallel.default_jobs()
-        )
         keep = tuple(
             name for name in repo.environment_names() if name not in output.environments
         )

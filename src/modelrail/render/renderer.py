@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from modelrail.errors import ModelrailError, RepositoryError
 from modelrail.render import alerts, analysis, facts, kserve
 from modelrail.render.templating import TemplateFailure, Templates
+from modelrail.repository.layout import RENDER, RENDERED
 from modelrail.repository.loader import LoadError, load_text
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from modelrail.render.inputs import Inputs, Model
     from modelrail.render.kubeschema import SchemaStore
 
-PREFIX = "rendered"  # where Argo CD reads the output in the repository
+PREFIX = RENDERED  # where Argo CD reads the output in the repository
 ARGOCD = "_argocd"
 BOOTSTRAP = "_bootstrap"
 MARKER = "README.md"
@@ -530,7 +531,7 @@ def _parse_back(
 
 def templates_of(root: Path) -> Templates:
     """The templates of the repository at ``root`` (``render/templates/``)."""
-    folder = root / "render" / "templates"
+    folder = root / RENDER / "templates"
     if not folder.is_dir():
         raise RepositoryError(
             f"{folder} is not a folder: the renderer's templates live in "

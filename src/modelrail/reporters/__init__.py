@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from modelrail.check.runner import Report
+from modelrail.check.report import Report
 from modelrail.reporters import github, json_, junit, markdown, sarif, text
 
 

@@ -22,7 +22,7 @@ from modelrail.findings import Finding, Severity
 from modelrail.reporters.text import summary
 
 if TYPE_CHECKING:
-    from modelrail.check.runner import Report
+    from modelrail.check.report import Report
     from modelrail.reporters import RunInfo
 
 COMMANDS = {

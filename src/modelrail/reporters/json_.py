@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from modelrail.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from modelrail.check.runner import Report
+    from modelrail.check.report import Report
     from modelrail.reporters import RunInfo
 
 FORMAT_VERSION = 1

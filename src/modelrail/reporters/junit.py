@@ -34,7 +34,7 @@ from modelrail.reporters.text import line, printable
 from modelrail.repository.layout import ENVIRONMENT_FILE, WAIVERS_FILE
 
 if TYPE_CHECKING:
-    from modelrail.check.runner import Report
+    from modelrail.check.report import Report
     from modelrail.policy.engine import Crash
     from modelrail.reporters import RunInfo
 

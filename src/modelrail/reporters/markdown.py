@@ -21,7 +21,7 @@ from modelrail.reporters.rules import policy_doc
 from modelrail.reporters.text import printable, summary
 
 if TYPE_CHECKING:
-    from modelrail.check.runner import Report
+    from modelrail.check.report import Report
     from modelrail.policy.engine import Policy
     from modelrail.reporters import RunInfo
 

@@ -23,7 +23,7 @@ from modelrail.findings import Finding, Severity
 from modelrail.reporters.rules import ENGINE_DOCS, engine_rule, policy_doc
 
 if TYPE_CHECKING:
-    from modelrail.check.runner import Report
+    from modelrail.check.report import Report
     from modelrail.policy.engine import Crash, Policy
     from modelrail.reporters import RunInfo
 

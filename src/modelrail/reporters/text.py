@@ -9,7 +9,7 @@ import click
 from modelrail.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from modelrail.check.runner import Report
+    from modelrail.check.report import Report
     from modelrail.reporters import RunInfo
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}

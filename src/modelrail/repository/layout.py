@@ -12,6 +12,17 @@ from pathlib import Path
 
 from modelrail.errors import RepositoryError, UsageError
 
+# the folders of a repository, relative to its root: what it holds, what it
+# renders with, and what it renders to (where Argo CD reads)
+ENVIRONMENTS = "environments"
+SCHEMAS = "schemas"
+CRDS = "schemas/crds"
+POLICIES = "policies"
+RENDER = "render"  # templates/, scaffold/
+RENDERED = "rendered"
+# what a commit's tree must hold to be checked, rendered and compared
+INPUTS = (ENVIRONMENTS, POLICIES, SCHEMAS, RENDER)
+
 ENVIRONMENT_FILE = "environment.yaml"
 WAIVERS_FILE = "waivers.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -34,15 +45,27 @@ class Repository:
 
     @property
     def environments_dir(self) -> Path:
-        return self.root / "environments"
+        return self.root / ENVIRONMENTS
 
     @property
     def schemas_dir(self) -> Path:
-        return self.root / "schemas"
+        return self.root / SCHEMAS
+
+    @property
+    def crds_dir(self) -> Path:
+        return self.root / CRDS
 
     @property
     def policies_dir(self) -> Path:
-        return self.root / "policies"
+        return self.root / POLICIES
+
+    @property
+    def render_dir(self) -> Path:
+        return self.root / RENDER
+
+    @property
+    def rendered_dir(self) -> Path:
+        return self.root / RENDERED
 
     def environment_names(self) -> list[str]:
         names = sorted(
