@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from modelrail.errors import RepositoryError
-from modelrail.findings import SCHEMA, Severity
+from modelrail.findings import Severity
 from modelrail.repository.layout import Repository
 from modelrail.repository.loader import LoadError, load_file, load_text
 from modelrail.repository.schema import SCHEMA_FILES, Schema, SchemaSet
+from modelrail.rules import SCHEMA
 from testing.repo import FIXTURE, ROOT, bundled
 
 if TYPE_CHECKING:

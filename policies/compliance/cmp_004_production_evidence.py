@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
-from modelrail.policy import Hit
+from modelrail.policy import Hit, pointer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -62,8 +62,7 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
     evidence = spec.compliance.get("evidence", {})
     for key in ctx.options_as(Options).required:
         if key not in evidence:
-            token = key.replace("~", "~0").replace("/", "~1")
             yield Hit(
-                f"/spec/compliance/evidence/{token}",
+                pointer("spec", "compliance", "evidence", key),
                 f"compliance.evidence has no {key!r} link",
             )

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from modelrail.findings import Severity
+from modelrail.findings import Severity, pointer_token
 from modelrail.policy import Hit
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def _suspect(text: str) -> bool:
 def _scan(node: Any, pointer: str) -> Iterator[Hit]:
     if isinstance(node, dict):
         for key, value in node.items():
-            where = f"{pointer}/{_escape(key)}"
+            where = f"{pointer}/{pointer_token(key)}"
             if isinstance(key, str):
                 yield from _match(key, where, "key")
             yield from _scan(value, where)
@@ -142,7 +142,3 @@ def _redact(kind: str, secret: str) -> str:
     if secret.startswith("github_pat_"):
         return "github_pat_…"
     return secret[: {"slack": 5, "stripe": 8, "jwt": 3}.get(kind, 4)] + "…"
-
-
-def _escape(key: object) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")

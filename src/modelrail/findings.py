@@ -1,9 +1,18 @@
-"""The values every check produces: severities, locations and findings."""
+"""The values every check produces: severities, locations and findings.
+
+A location names a file, line and column, and the JSON pointer (RFC 6901) of
+the value in the document: :func:`pointer` builds one, the only place a
+pointer token is escaped.
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 class Severity(enum.IntEnum):
@@ -56,9 +65,20 @@ class Finding:
         )
 
 
-# Rule identifiers the engine itself emits (policies bring their own).
-LOAD = "MR-LOAD"
-SCHEMA = "MR-SCHEMA"
-CONSISTENCY = "MR-REPO"
-CONFIG = "MR-CONFIG"  # policies/profiles.yaml and policy profiles: bad input
-RENDER = "MR-RENDER"  # a schema-valid spec the renderer cannot turn into manifests
+def pointer_token(token: object) -> str:
+    """One reference token of a JSON pointer: ``~`` as ``~0``, ``/`` as ``~1``."""
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer(*tokens: object) -> str:
+    """The JSON pointer of a path: ``pointer("spec", "env", 0)`` is
+    ``/spec/env/0``, and a key holding ``/`` or ``~`` stays one token."""
+    return "".join(f"/{pointer_token(token)}" for token in tokens)
+
+
+def pointer_tokens(text: str) -> Iterator[str]:
+    """The reference tokens of a JSON pointer, unescaped ("" has none)."""
+    if not text:
+        return
+    for token in text.lstrip("/").split("/"):
+        yield token.replace("~1", "/").replace("~0", "~")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from modelrail.repository.loader import escape_pointer_token
+from modelrail.findings import pointer_token
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -41,7 +41,7 @@ def find(data: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     """(JSON pointer, value) of every placeholder under ``data``, in order."""
     if isinstance(data, dict):
         for key, value in data.items():
-            yield from find(value, f"{pointer}/{escape_pointer_token(str(key))}")
+            yield from find(value, f"{pointer}/{pointer_token(str(key))}")
     elif isinstance(data, list):
         for index, value in enumerate(data):
             yield from find(value, f"{pointer}/{index}")

@@ -27,7 +27,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from modelrail.cli import main
-from modelrail.cli.diff import FORMATS, _formatters
+from modelrail.diffing import FORMATS
+from modelrail.diffing import render as render_as
 from testing.git import git, hermetic
 from testing.repo import copy_repo, replace_once
 
@@ -86,8 +87,14 @@ def promote(root: Path) -> None:
     )
 
 
-def test_formats_match_the_formatters() -> None:
-    assert tuple(sorted(_formatters())) == FORMATS
+def test_every_format_renders_and_no_other() -> None:
+    from modelrail.diffing.results import Result, SideInfo
+
+    empty = Result("main", SideInfo("main"), SideInfo("working tree"), (), (), (), ())
+    for fmt in FORMATS:
+        assert isinstance(render_as(empty, fmt), str)
+    with pytest.raises(ValueError, match="unknown diff format"):
+        render_as(empty, "html")
 
 
 def test_a_promotion_is_shown_and_exit_code_says_it_differs(repo: Path) -> None:

@@ -19,7 +19,7 @@ import pytest
 from tests.gate import lab
 
 from modelrail.gate import model
-from modelrail.gate.registry import Registry
+from modelrail.gate.registry import ModelRegistry
 from modelrail.gate.transport import Endpoint, Settings
 from testing.mlflow import Populate
 
@@ -97,7 +97,7 @@ def gate(
 def evidence(url: str, inputs: Inputs) -> list[Item]:
     settings = Settings(timeout=10, backoff=0)
     with Endpoint("the MLflow registry", url, settings) as endpoint:
-        return model.evidence(Registry(endpoint), inputs)
+        return model.evidence(ModelRegistry(endpoint), inputs)
 
 
 def test_a_version_that_meets_the_gate_passes(

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from modelrail.render import facts, kserve
+from modelrail.render import facts, kserve, refusals
 from modelrail.render.facts import SpecError
 from modelrail.repository.loader import Document, load_file, load_text
 from testing.render import make_repo, read_tree, render_repo
@@ -63,7 +63,7 @@ def test_a_step_past_the_plan_is_refused_where_it_is_written() -> None:
     assert (caught.value.location.line, caught.value.location.column) == (67, 18)
     # check reports it once, as MR-ROLL-011 (not a second time as MR-RENDER-001)
     env = load_file(ENV).data
-    assert facts.problems(doc, env) == []
+    assert refusals.problems(doc, env) == []
 
 
 def test_current_step_on_a_rollout_is_refused() -> None:

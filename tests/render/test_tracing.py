@@ -26,8 +26,9 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
+from modelrail import rules
 from modelrail.cli import main
-from modelrail.render import facts, kserve
+from modelrail.render import facts, kserve, refusals
 from modelrail.render.facts import SpecError
 from modelrail.repository.loader import Document, load_file, load_text
 from testing.render import make_repo, read_tree, render_repo
@@ -267,8 +268,8 @@ def test_enabled_without_a_collector_is_refused_where_it_says_so(
     line = line_of(root / PROD, TRACING.strip())
     assert (where.line, where.pointer) == (line, "/spec/monitoring/tracing/enabled")
     # check says it as MR-RENDER-001 (what check accepts, render renders)
-    (finding,) = facts.problems(doc, env)
-    assert finding.rule == facts.UNRENDERABLE
+    (finding,) = refusals.problems(doc, env)
+    assert finding.rule == rules.UNRENDERABLE
     result = CliRunner().invoke(
         main, ["check", "--root", str(root), "--env", "prod", "--no-waivers"]
     )

@@ -19,7 +19,6 @@ from modelrail.cli import main
 from modelrail.findings import Finding, Location, Severity
 from modelrail.policy.engine import Crash
 from modelrail.reporters import RunInfo, sarif
-from modelrail.reporters.rules import known_engine_rules
 from testing.repo import ROOT, bundled, copy_repo, line_of, replace_once
 
 if TYPE_CHECKING:
@@ -103,7 +102,7 @@ def test_help_uri_with_a_docs_base_is_absolute() -> None:
 def test_policy_anchors_are_the_headings_of_docs_policies_md() -> None:
     from modelrail.policy import catalog
     from modelrail.policy import docs as describe
-    from modelrail.reporters.rules import policy_anchor
+    from modelrail.reporters.links import policy_anchor
     from modelrail.repository.layout import Repository
 
     # docs/policies.md as scripts/docs.py writes it (a test of its own keeps
@@ -121,21 +120,21 @@ def test_policy_anchors_are_the_headings_of_docs_policies_md() -> None:
         )
 
 
-def test_every_engine_rule_constant_is_described() -> None:
-    from modelrail import findings
-    from modelrail.policy import profiles, waivers
-    from modelrail.render import facts
-    from modelrail.repository import consistency
+def test_every_engine_rule_is_defined_once_in_the_registry() -> None:
+    """Rule ids of the engine are written in modelrail/rules.py only: every
+    other module imports them, so reporters and docs describe each one."""
+    from modelrail import rules
 
-    constants = {
-        value
-        for module in (consistency, findings, profiles, waivers, facts)
-        for value in vars(module).values()
-        if isinstance(value, str) and re.fullmatch(r"MR-[A-Z]+(-[0-9]{3})?", value)
-    }
-    families = {"MR-REPO", "MR-CONFIG", "MR-RENDER"}  # prefixes, not rules
-    assert constants - families <= set(known_engine_rules())
-    assert len(constants - families) >= 20
+    source = ROOT / "src" / "modelrail"
+    literal = re.compile(r"[\"']MR-(LOAD|SCHEMA|REPO|CONFIG|RENDER|WAIVER)\b")
+    written = sorted(
+        path.relative_to(source).as_posix()
+        for path in source.rglob("*.py")
+        if path.name != "rules.py" and literal.search(path.read_text(encoding="utf-8"))
+    )
+    assert written == []
+    assert len(rules.ENGINE) >= 20
+    assert all(rules.engine_rule(rid).title for rid in rules.ENGINE)
 
 
 def test_results_locate_and_omit_what_is_unknown() -> None:

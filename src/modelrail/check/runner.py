@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from modelrail.check.report import Report
-from modelrail.findings import CONFIG, LOAD, Finding, Severity
+from modelrail.findings import Finding, Severity
 from modelrail.git.changes import Changes  # noqa: TC001 (a dataclass field)
 from modelrail.git.history import History  # noqa: TC001 (a dataclass field)
 from modelrail.policy import TIERS, Context, Environment, profiles
@@ -24,8 +24,10 @@ from modelrail.policy.engine import (
     load_policies,
 )
 from modelrail.policy.waivers import Book, screen
-from modelrail.render.facts import environment_problems as render_environment_problems
-from modelrail.render.facts import problems as render_problems
+from modelrail.render.refusals import (
+    environment_problems as render_environment_problems,
+)
+from modelrail.render.refusals import problems as render_problems
 from modelrail.repository import consistency
 from modelrail.repository.files import load_and_validate, missing_environment
 from modelrail.repository.layout import (
@@ -35,6 +37,7 @@ from modelrail.repository.layout import (
 )
 from modelrail.repository.loader import Document, paused_gc
 from modelrail.repository.schema import SchemaSet
+from modelrail.rules import CONFIG, LOAD, UNKNOWN_PROFILE
 
 __all__ = ["Options", "Peers", "Report", "run"]
 
@@ -216,8 +219,7 @@ def _activate(
     options: Options,
     peers: Peers,
 ) -> list[Active]:
-    name = env.profile if config.exists(env.profile) else env.tier
-    settings = config.settings(name)
+    settings = config.for_environment(env)
     return [
         Active(
             policy,
@@ -245,7 +247,7 @@ def _profile_problem(
     return [
         Finding(
             doc.locate("/spec/policyProfile"),
-            profiles.UNKNOWN_PROFILE,
+            UNKNOWN_PROFILE,
             Severity.ERROR,
             f"policy profile {env.profile!r} is not defined (known: {known}); "
             f"the {env.tier} profile is used instead",

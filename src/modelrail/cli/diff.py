@@ -19,15 +19,11 @@ from modelrail.cli.options import (
     root_option,
     today_option,
 )
+from modelrail.diffing import FORMATS
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Callable
     from pathlib import Path
-
-    from modelrail.diffing.results import Result
-
-FORMATS = ("markdown", "text")  # kept in step with _formatters() by a test
 
 
 @click.command("diff")
@@ -85,6 +81,7 @@ def diff_cmd(
     (a template or policy that crashed on the working tree).
     """
     from modelrail.check.runner import Options
+    from modelrail.diffing import render
     from modelrail.diffing.core import diff
     from modelrail.render import parallel, pipeline
     from modelrail.repository.layout import repository
@@ -101,7 +98,7 @@ def diff_cmd(
         )
     except pipeline.FAILURES as exc:
         ctx.exit(render_failure(exc))
-    text = _formatters()[fmt](result)
+    text = render(result, fmt)
     if output is not None:
         write_atomic(output, text)
         click.echo(
@@ -116,9 +113,3 @@ def diff_cmd(
             click.echo(f"internal error: {crash}", err=True)
         ctx.exit(EXIT_INTERNAL)
     ctx.exit(EXIT_FINDINGS if exit_code and result.differs else EXIT_OK)
-
-
-def _formatters() -> dict[str, Callable[[Result], str]]:
-    from modelrail.diffing import markdown, text
-
-    return {"markdown": markdown.render, "text": text.render}

@@ -10,10 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
+from modelrail.reporters import FORMATS
 
-# kept in step with reporters.REPORTERS by a test
-FORMATS = ("github", "json", "junit", "markdown", "sarif", "text")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def root_option(func: F) -> F:

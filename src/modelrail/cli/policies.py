@@ -8,13 +8,12 @@ import click
 
 from modelrail.cli.options import root_option
 from modelrail.policy import TIERS as _TIERS
+from modelrail.policy.docs import FORMATS
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from modelrail.policy.catalog import Catalog
-
-POLICY_FORMATS = ("table", "markdown", "json")  # kept in step with describe.FORMATS
 
 
 def _catalog(root: Path | None) -> Catalog:
@@ -29,7 +28,7 @@ def _catalog(root: Path | None) -> Catalog:
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(POLICY_FORMATS),
+    type=click.Choice(FORMATS),
     default="table",
     show_default=True,
     help="table, markdown (docs/policies.md) or json.",

@@ -174,7 +174,5 @@ def quality_ratio(repo: Repository, env: dict[str, Any], schemas: Any) -> Decima
     config = profiles.load(repo.policies_dir, repo.root, registry, schemas)
     if config.problems:
         raise UsageError(f"{config.problems[0]} (run modelrail check)")
-    view = Environment(env)
-    name = view.profile if config.exists(view.profile) else view.tier
-    options = config.settings(name)[QUALITY_POLICY].options
+    options = config.for_environment(Environment(env))[QUALITY_POLICY].options
     return Decimal(str(getattr(options, "ratio")))  # noqa: B009 - typed as object

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from modelrail.gate.inputs import Inputs
-    from modelrail.gate.registry import Registry, Version
+    from modelrail.gate.registry import ModelRegistry, Version
 
 VERSION_TAG = "model_version"
 HUNDRED = Decimal(100)
@@ -67,7 +67,7 @@ def _item(key: str, title: str, verdict: Verdict, **fields: Any) -> Item:
     return Item(key=key, source=REGISTRY, title=title, verdict=verdict, **fields)
 
 
-def evidence(registry: Registry, inputs: Inputs) -> list[Item]:
+def evidence(registry: ModelRegistry, inputs: Inputs) -> list[Item]:
     model: Mapping[str, Any] = inputs.spec["spec"]["model"]
     entry = model.get("registry")
     if entry is None:
@@ -212,7 +212,7 @@ def _source(version: Version, artifact: str, alias: str | None) -> Item:
     )
 
 
-def _run(registry: Registry, version: Version) -> Run:
+def _run(registry: ModelRegistry, version: Version) -> Run:
     where = f"registry version {version.version} of {version.name}"
     if not version.run_id:
         return Run(None, f"{where} has no run: its metrics cannot be read", where)
@@ -224,7 +224,7 @@ def _run(registry: Registry, version: Version) -> Run:
 
 
 def _baseline(
-    registry: Registry, name: str, wanted: str
+    registry: ModelRegistry, name: str, wanted: str
 ) -> tuple[Item, Version | None]:
     tagged = [v for v in registry.versions(name) if v.tags.get(VERSION_TAG) == wanted]
     call = f"GET model-versions/search filter=name='{name}'"

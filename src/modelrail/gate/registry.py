@@ -67,7 +67,7 @@ class Version:
         )
 
 
-class Registry:
+class ModelRegistry:
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
 

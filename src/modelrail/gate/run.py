@@ -17,7 +17,7 @@ from modelrail.gate import model, slo
 from modelrail.gate.evidence import PROMETHEUS, REGISTRY, Item, Verdict
 from modelrail.gate.evidence import exit_code as items_exit_code
 from modelrail.gate.evidence import outcome as items_outcome
-from modelrail.gate.registry import Registry
+from modelrail.gate.registry import ModelRegistry
 from modelrail.gate.transport import Auth, Endpoint, Settings, SourceError
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def run(
         REGISTRY_NAME, inputs.registry_url, settings, registry_auth, sleep=sleep
     ) as endpoint:
         try:
-            items.extend(model.evidence(Registry(endpoint), inputs))
+            items.extend(model.evidence(ModelRegistry(endpoint), inputs))
         except SourceError as exc:
             items.append(_error(f"{REGISTRY}.error", REGISTRY, "model registry", exc))
     return Result(inputs, tuple(items))

@@ -26,14 +26,24 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from modelrail.findings import pointer
+
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterator
 
-    from modelrail.findings import Severity
     from modelrail.git.history import History
 
-__all__ = ["TIERS", "TYPES", "Context", "Environment", "Hit", "Spec", "must_be_true"]
+__all__ = [
+    "TIERS",
+    "TYPES",
+    "Context",
+    "Environment",
+    "Hit",
+    "Spec",
+    "must_be_true",
+    "pointer",
+]
 
 TIERS = ("development", "test", "staging", "production")
 TYPES = ("predictive", "recommendation", "chatbot")
@@ -208,14 +218,3 @@ class Context:
         if isinstance(self.options, cls):
             return self.options
         return cls()
-
-
-class PolicyModule(Protocol):
-    """The shape a policy module must have (checked when it is loaded)."""
-
-    ID: str
-    NAME: str
-    SEVERITY: Severity
-    REMEDIATION: str
-
-    def check(self, spec: Spec, env: Environment, ctx: Context) -> Iterable[Hit]: ...

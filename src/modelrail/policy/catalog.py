@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from modelrail.repository.layout import Repository
 
 CHECKLIST_FILE = "checklist.yaml"
-MAPPINGS = ("policies", "schema", "evidence", "planned", "left_out")
 
 
 @dataclass(frozen=True)

@@ -15,27 +15,24 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from modelrail.findings import Finding, Severity
+from modelrail.findings import Finding, Severity, pointer_token
 from modelrail.policy import TIERS
 from modelrail.policy.engine import with_options
 from modelrail.repository.loader import (
     Document,
     LoadError,
-    escape_pointer_token,
     load_file,
 )
+from modelrail.rules import BAD_EXTENDS, BAD_OPTION, LOAD, UNKNOWN_POLICY
 
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from modelrail.policy import Environment
     from modelrail.policy.engine import Registry
     from modelrail.repository.schema import SchemaSet
 
 PROFILES_FILE = "profiles.yaml"
-UNKNOWN_POLICY = "MR-CONFIG-001"
-BAD_OPTION = "MR-CONFIG-002"
-BAD_EXTENDS = "MR-CONFIG-003"
-UNKNOWN_PROFILE = "MR-CONFIG-004"
 DEFAULT_MAX_DAYS = 90
 
 _LEVELS: dict[object, Severity | None] = {
@@ -134,6 +131,15 @@ class Profiles:
             self._apply(profile_name, settings)
         return settings
 
+    def used_by(self, env: Environment) -> str:
+        """The profile an environment uses: its ``policyProfile`` when that is
+        defined, else its tier's own (an undefined one is MR-CONFIG-004)."""
+        return env.profile if self.exists(env.profile) else env.tier
+
+    def for_environment(self, env: Environment) -> dict[str, Setting]:
+        """The settings of every policy in the profile ``env`` uses."""
+        return self.settings(self.used_by(env))
+
     def chain(self, name: str) -> list[str]:
         """``name`` and what it extends, base first (a broken link ends it)."""
         if self.doc is None:
@@ -176,7 +182,7 @@ class Profiles:
             return
         profiles = self.doc.data.get("profiles", {})
         for name in sorted(profiles):
-            base = f"/profiles/{escape_pointer_token(name)}"
+            base = f"/profiles/{pointer_token(name)}"
             extends = profiles[name].get("extends")
             if extends is not None:
                 if extends not in profiles:
@@ -195,7 +201,7 @@ class Profiles:
                         "break the cycle: one profile of the chain extends nothing",
                     )
             for policy_id, entry in profiles[name].get("policies", {}).items():
-                pointer = f"{base}/policies/{escape_pointer_token(policy_id)}"
+                pointer = f"{base}/policies/{pointer_token(policy_id)}"
                 if policy_id not in self.registry:
                     message = f"no policy {policy_id!r}"
                     try:
@@ -217,7 +223,7 @@ class Profiles:
                             with_options(policy, {option: value})
                         except ValueError as exc:
                             self._problem(
-                                f"{pointer}/options/{escape_pointer_token(option)}",
+                                f"{pointer}/options/{pointer_token(option)}",
                                 BAD_OPTION,
                                 str(exc),
                                 f"see the options of {policy_id} in "
@@ -244,7 +250,6 @@ def load(
     profiles = Profiles(registry)
     if not path.is_file():
         return profiles
-    from modelrail.findings import LOAD
 
     display = path.relative_to(display_root).as_posix()
     try:

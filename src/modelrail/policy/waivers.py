@@ -22,6 +22,17 @@ from typing import TYPE_CHECKING, Any
 from modelrail.findings import Finding, Severity
 from modelrail.policy.suggest import closest, did_you_mean
 from modelrail.repository.messages import cut, short
+from modelrail.rules import (
+    WAIVER_DUPLICATE,
+    WAIVER_EXPIRED,
+    WAIVER_EXPIRES_SOON,
+    WAIVER_MALFORMED,
+    WAIVER_NOT_WAIVABLE,
+    WAIVER_STALE,
+    WAIVER_TOO_LONG,
+    WAIVER_UNAPPROVED,
+    WAIVER_UNKNOWN_POLICY,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
@@ -30,15 +41,6 @@ if TYPE_CHECKING:
     from modelrail.policy.profiles import WaiverRules
     from modelrail.repository.loader import Document
 
-EXPIRED = "MR-WAIVER-001"
-TOO_LONG = "MR-WAIVER-002"
-UNAPPROVED = "MR-WAIVER-003"
-UNKNOWN_POLICY = "MR-WAIVER-004"
-NOT_WAIVABLE = "MR-WAIVER-005"
-STALE = "MR-WAIVER-006"
-DUPLICATE = "MR-WAIVER-007"
-EXPIRES_SOON = "MR-WAIVER-008"
-MALFORMED = "MR-WAIVER-009"
 SOON_DAYS = 14
 
 _ENTRY = re.compile(r"/waivers/([0-9]+)(?:/|$)")
@@ -104,7 +106,7 @@ def _malformed(
 ) -> Finding:
     return Finding(
         doc.locate(f"/waivers/{index}"),
-        MALFORMED,
+        WAIVER_MALFORMED,
         Severity.ERROR,
         f"{name} is not applied: {'; '.join(p.rstrip('.') for p in problems)}",
         "; ".join(dict.fromkeys(fix for fix in fixes if fix)),
@@ -155,7 +157,7 @@ class Book:
                 self._problem(
                     index,
                     "",
-                    DUPLICATE,
+                    WAIVER_DUPLICATE,
                     f"{waiver.policy} is already waived for {waiver.model!r} "
                     f"at {first.where}",
                     "keep one waiver per policy and model",
@@ -201,7 +203,7 @@ class Book:
             self._problem(
                 index,
                 "/policy",
-                UNKNOWN_POLICY,
+                WAIVER_UNKNOWN_POLICY,
                 f"{what}: there is no policy {policy_id}"
                 + did_you_mean(policy_id, registry.by_id, quote=False),
                 "name a policy that `modelrail policies` lists, or delete the waiver",
@@ -211,7 +213,7 @@ class Book:
             self._problem(
                 index,
                 "/policy",
-                NOT_WAIVABLE,
+                WAIVER_NOT_WAIVABLE,
                 f"{what}: {policy_id} cannot be waived",
                 f"fix the spec: {registry.get(policy_id).remediation}",
             )
@@ -224,7 +226,7 @@ class Book:
             self._problem(
                 index,
                 "",
-                UNAPPROVED,
+                WAIVER_UNAPPROVED,
                 f"{what} is not approved: it has no {missing}",
                 "have an approver review it and record approvedBy and approvedOn",
             )
@@ -233,7 +235,7 @@ class Book:
             self._problem(
                 index,
                 "/approvedBy",
-                UNAPPROVED,
+                WAIVER_UNAPPROVED,
                 f"{what} is approved by {approver}, who is not an approver "
                 f"({', '.join(rules.approvers)})",
                 "have one of the approvers in policies/profiles.yaml approve it",
@@ -243,7 +245,7 @@ class Book:
             self._problem(
                 index,
                 "/approvedOn",
-                UNAPPROVED,
+                WAIVER_UNAPPROVED,
                 f"{what} is approved on {approved_on}, which is after today ({today})",
                 "record the day the approval was given",
             )
@@ -254,7 +256,7 @@ class Book:
                 self._problem(
                     index,
                     "/expires",
-                    TOO_LONG,
+                    WAIVER_TOO_LONG,
                     f"{what} expires on {expires}, before its approval on {approved_on}",
                     "set expires after approvedOn",
                 )
@@ -263,7 +265,7 @@ class Book:
                 self._problem(
                     index,
                     "/expires",
-                    TOO_LONG,
+                    WAIVER_TOO_LONG,
                     f"{what} runs {days} days from approval to expiry; "
                     f"the most is {rules.max_days}",
                     f"set expires at most {rules.max_days} days after approvedOn "
@@ -274,7 +276,7 @@ class Book:
             self._problem(
                 index,
                 "/expires",
-                EXPIRED,
+                WAIVER_EXPIRED,
                 f"{what} expired on {expires}",
                 "fix the spec and delete the waiver, or renew it with a new approval",
             )
@@ -284,7 +286,7 @@ class Book:
             self._problem(
                 index,
                 "/expires",
-                EXPIRES_SOON,
+                WAIVER_EXPIRES_SOON,
                 f"{what} expires in {left} day{'s' * (left != 1)} ({expires})",
                 "plan the fix, or a renewal with a new approval",
                 severity=Severity.INFO,
@@ -359,7 +361,7 @@ class Book:
             else:
                 continue
             location = self.doc.locate(f"/waivers/{index}")
-            yield Finding(location, STALE, Severity.WARNING, message, fix)
+            yield Finding(location, WAIVER_STALE, Severity.WARNING, message, fix)
 
 
 def _calendar_date(text: str) -> datetime.date | None:

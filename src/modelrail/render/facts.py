@@ -17,9 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail import units
 from modelrail.errors import ModelrailError
-from modelrail.findings import RENDER, Finding, Location, Severity
+from modelrail.findings import pointer, pointer_token
 from modelrail.render import tracing
-from modelrail.repository.loader import escape_pointer_token
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -38,7 +37,6 @@ IN_FLIGHT = "modelrail_requests_in_flight"
 RESERVED_PREFIXES = ("app.kubernetes.io/", "modelrail.io/")
 
 
-UNRENDERABLE = f"{RENDER}-001"
 # The AnalysisTemplate argument a canary step fills with the new pods' hash.
 CANARY_HASH = "canary-hash"
 
@@ -72,48 +70,6 @@ _UNPORTABLE = re.compile(
 )
 
 
-def problems(doc: Document, env: Mapping[str, Any]) -> list[Finding]:
-    """Why ``render`` would refuse this schema-valid spec, as findings for
-    ``check`` (rule MR-RENDER-001, an error in every tier): what check accepts,
-    render renders."""
-    try:
-        values = model_facts(doc, env, doc.path)
-        if doc.data["spec"]["serving"]["runtime"] == "kserve":
-            from modelrail.render import kserve
-
-            kserve.values(doc, values, strict=False)  # the step: MR-ROLL-011
-    except SpecError as exc:
-        return [
-            Finding(
-                exc.location or Location(doc.path),
-                UNRENDERABLE,
-                Severity.ERROR,
-                exc.message,
-                "change the value so that Kubernetes and Argo CD can take it "
-                "(modelrail render would refuse the spec)",
-            )
-        ]
-    return []
-
-
-def environment_problems(doc: Document) -> list[Finding]:
-    """Why ``render`` would refuse this schema-valid environment file."""
-    from modelrail.render.kubeschema import version_problem
-
-    problem = version_problem(doc.data["spec"]["kubernetesVersion"])
-    if problem is None:
-        return []
-    return [
-        Finding(
-            doc.locate("/spec/kubernetesVersion"),
-            UNRENDERABLE,
-            Severity.ERROR,
-            problem,
-            "set a Kubernetes version the installed schemas cover",
-        )
-    ]
-
-
 def check_portable(doc: Document) -> None:
     """Refuse a spec value that the tools downstream cannot carry intact."""
     stack: list[tuple[str, Any]] = [("", doc.data)]
@@ -121,8 +77,7 @@ def check_portable(doc: Document) -> None:
         pointer, node = stack.pop()
         if isinstance(node, dict):
             stack.extend(
-                (f"{pointer}/{escape_pointer_token(k)}", v)
-                for k, v in reversed(node.items())
+                (f"{pointer}/{pointer_token(k)}", v) for k, v in reversed(node.items())
             )
         elif isinstance(node, list):
             stack.extend(
@@ -308,7 +263,7 @@ def _user_labels(doc: Document) -> dict[str, str]:
                 f"label {key!r} is set by modelrail itself; "
                 "remove it from metadata.labels",
                 doc.locate(
-                    f"/metadata/labels/{key.replace('~', '~0').replace('/', '~1')}",
+                    pointer("metadata", "labels", key),
                     key=True,
                 ),
             )

@@ -40,6 +40,7 @@ import jsonschema_rs
 from jsonschema_rs import ValidationErrorKind
 
 from modelrail.errors import ModelrailError
+from modelrail.findings import pointer
 from modelrail.repository.messages import describe, short
 
 if TYPE_CHECKING:
@@ -564,7 +565,7 @@ def _problems(
             return []
     except ValueError as exc:  # a value that is not JSON data (e.g. a YAML date)
         return list(_not_json(instance, prefix)) or [
-            Problem(_pointer(prefix), _one_line(f"cannot validate: {exc}"))
+            Problem(pointer(*prefix), _one_line(f"cannot validate: {exc}"))
         ]
     return [
         problem
@@ -580,10 +581,10 @@ def _explain(
     if isinstance(error.kind, ValidationErrorKind.AdditionalProperties):
         allowed = _allowed(error.absolute_keyword_location, documents)
         return [
-            Problem(_pointer((*path, name)), _unknown_field(name, allowed))
+            Problem(pointer(*path, name), _unknown_field(name, allowed))
             for name in error.kind.unexpected
         ]
-    return [Problem(_pointer(path), _message(error))]
+    return [Problem(pointer(*path), _message(error))]
 
 
 def _message(error: ValidationError) -> str:
@@ -669,23 +670,17 @@ def _not_json(value: Any, path: tuple[str | int, ...]) -> Iterator[Problem]:
                 yield from _not_json(item, (*path, key))
             else:
                 yield Problem(
-                    _pointer(path), f"mapping key {short(key)} is not a string"
+                    pointer(*path), f"mapping key {short(key)} is not a string"
                 )
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             yield from _not_json(item, (*path, index))
     elif not (value is None or isinstance(value, str | int | float)):
         yield Problem(
-            _pointer(path),
+            pointer(*path),
             f"{short(value)} ({type(value).__name__}) is not JSON data:"
             " quote it in YAML if it is meant as a string",
         )
-
-
-def _pointer(path: tuple[str | int, ...]) -> str:
-    return "".join(
-        "/" + str(token).replace("~", "~0").replace("/", "~1") for token in path
-    )
 
 
 def _one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:

@@ -1,12 +1,19 @@
-"""Reporters: pure functions from a report to the text a format prints."""
+"""Reporters: pure functions from a report to the text a format prints.
+
+The registry of formats is :data:`REPORTERS`: each format's module is imported
+when its reporter is first asked for, so the CLI reads the list of formats
+(:data:`FORMATS`) from here without importing any reporter.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from modelrail.check.report import Report
-from modelrail.reporters import github, json_, junit, markdown, sarif, text
+if TYPE_CHECKING:
+    from modelrail.check.report import Report
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,13 +36,33 @@ class RunInfo:
         return f"{self.docs_base.rstrip('/')}/{reference}"
 
 
-Reporter = Callable[[Report, RunInfo], str]
+Reporter = Callable[["Report", RunInfo], str]
 
-REPORTERS: dict[str, Reporter] = {
-    "github": github.render,
-    "json": json_.render,
-    "junit": junit.render,
-    "markdown": markdown.render,
-    "sarif": sarif.render,
-    "text": text.render,
+# format -> the module of modelrail.reporters whose ``render`` prints it
+_MODULES = {
+    "github": "github",
+    "json": "json_",
+    "junit": "junit",
+    "markdown": "markdown",
+    "sarif": "sarif",
+    "text": "text",
 }
+FORMATS = tuple(sorted(_MODULES))
+
+
+class _Registry(Mapping[str, Reporter]):
+    """format -> reporter, each module imported on first use."""
+
+    def __getitem__(self, fmt: str) -> Reporter:
+        module = importlib.import_module(f"modelrail.reporters.{_MODULES[fmt]}")
+        render: Reporter = module.render
+        return render
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(FORMATS)
+
+    def __len__(self) -> int:
+        return len(FORMATS)
+
+
+REPORTERS: Mapping[str, Reporter] = _Registry()

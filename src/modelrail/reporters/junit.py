@@ -28,10 +28,10 @@ from collections import defaultdict
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from modelrail.findings import LOAD, SCHEMA, Finding, Severity
-from modelrail.reporters.rules import engine_rule
+from modelrail.findings import Finding, Severity
 from modelrail.reporters.text import line, printable
 from modelrail.repository.layout import ENVIRONMENT_FILE, WAIVERS_FILE
+from modelrail.rules import LOAD, SCHEMA, engine_rule
 
 if TYPE_CHECKING:
     from modelrail.check.report import Report

@@ -17,7 +17,7 @@ import re
 from typing import TYPE_CHECKING
 
 from modelrail.findings import Finding, Severity
-from modelrail.reporters.rules import policy_doc
+from modelrail.reporters.links import policy_doc
 from modelrail.reporters.text import printable, summary
 
 if TYPE_CHECKING:

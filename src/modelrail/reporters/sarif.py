@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from modelrail.findings import Finding, Severity
-from modelrail.reporters.rules import ENGINE_DOCS, engine_rule, policy_doc
+from modelrail.reporters.links import ENGINE_DOCS, policy_doc
+from modelrail.rules import engine_rule
 
 if TYPE_CHECKING:
     from modelrail.check.report import Report

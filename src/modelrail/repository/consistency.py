@@ -12,20 +12,20 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from modelrail.findings import Finding, Severity
+from modelrail.rules import (
+    ARGOCD_CLASH,
+    DUPLICATE_NAME,
+    ENVIRONMENT_MISMATCH,
+    NAME_MISMATCH,
+    PROMOTION_CYCLE,
+    SHARED_CLUSTER,
+    UNKNOWN_SOURCE,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
 
     from modelrail.repository.loader import Document
-
-NAME_MISMATCH = "MR-REPO-001"
-ENVIRONMENT_MISMATCH = "MR-REPO-002"
-UNKNOWN_SOURCE = "MR-REPO-003"
-PROMOTION_CYCLE = "MR-REPO-004"
-DUPLICATE_NAME = "MR-REPO-005"
-MISSING_ENVIRONMENT = "MR-REPO-006"
-SHARED_CLUSTER = "MR-REPO-007"
-ARGOCD_CLASH = "MR-REPO-008"
 
 
 @dataclass(frozen=True, slots=True)

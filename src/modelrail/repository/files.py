@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from modelrail.findings import LOAD, Finding, Location, Severity
-from modelrail.repository import consistency
+from modelrail.findings import Finding, Location, Severity
 from modelrail.repository.layout import ENVIRONMENT_FILE
 from modelrail.repository.loader import Document, LoadError, load_file
+from modelrail.rules import LOAD, MISSING_ENVIRONMENT
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -49,7 +49,7 @@ def missing_environment(env: str) -> Finding:
     display = (Path("environments") / env / ENVIRONMENT_FILE).as_posix()
     return Finding(
         Location(display),
-        consistency.MISSING_ENVIRONMENT,
+        MISSING_ENVIRONMENT,
         Severity.ERROR,
         f"environment folder environments/{env}/ has no {ENVIRONMENT_FILE}",
         "add an environment.yaml (see schemas/environment.v1.json)",

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from modelrail.errors import ModelrailError
-from modelrail.findings import Location
+from modelrail.findings import Location, pointer_tokens
 from modelrail.repository.messages import describe, short
 
 if TYPE_CHECKING:
@@ -110,19 +110,12 @@ class Document:
         list item or the root), and whether it is the node ``pointer`` names."""
         node: yaml.Node = self.node
         key_node: yaml.Node | None = None
-        for token in _split_pointer(pointer):
+        for token in pointer_tokens(pointer):
             child, child_key = _child(node, token)
             if child is None:
                 return node, key_node, False
             node, key_node = child, child_key
         return node, key_node, True
-
-
-def _split_pointer(pointer: str) -> Iterator[str]:
-    if not pointer:
-        return
-    for token in pointer.lstrip("/").split("/"):
-        yield token.replace("~1", "/").replace("~0", "~")
 
 
 def _child(node: yaml.Node, token: str) -> tuple[yaml.Node | None, yaml.Node | None]:
@@ -135,10 +128,6 @@ def _child(node: yaml.Node, token: str) -> tuple[yaml.Node | None, yaml.Node | N
         if index < len(node.value):
             return node.value[index], None
     return None, None
-
-
-def escape_pointer_token(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 @contextmanager

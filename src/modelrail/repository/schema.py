@@ -20,15 +20,17 @@ import jsonschema_rs
 import yaml
 
 from modelrail.errors import RepositoryError
-from modelrail.findings import SCHEMA, Finding, Severity
-from modelrail.repository.loader import Document, escape_pointer_token
+from modelrail.findings import Finding, Severity, pointer_token
 from modelrail.repository.messages import cut, describe, short
+from modelrail.rules import SCHEMA
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
     from pathlib import Path
 
     from jsonschema import ValidationError
+
+    from modelrail.repository.loader import Document
 
 SCHEMA_FILES = {
     "ModelDeployment": "modeldeployment.v1.json",
@@ -174,7 +176,7 @@ def _properties(error: ValidationError) -> dict[str, Any]:
 
 
 def _pointer(path: Iterable[Any]) -> str:
-    return "".join(f"/{escape_pointer_token(str(part))}" for part in path)
+    return "".join(f"/{pointer_token(str(part))}" for part in path)
 
 
 def _dotted(path: Sequence[Any]) -> str:
@@ -242,7 +244,7 @@ def _describe(
         # mapping with the key as the instance; point at the key itself.
         rule = f"match {_bound(error)}" if kind == "pattern" else f"satisfy {kind}"
         yield finding(
-            f"{ptr}/{escape_pointer_token(str(value))}",
+            f"{ptr}/{pointer_token(str(value))}",
             f"key {short(value)} in {where} is not a valid name",
             f"rename it to {rule}",
             key=True,
@@ -253,7 +255,7 @@ def _describe(
         allowed = sorted(_properties(error))
         free = [k for k in allowed if k not in present]
         for extra in _extra_keys(error):
-            child = f"{ptr}/{escape_pointer_token(extra)}"
+            child = f"{ptr}/{pointer_token(extra)}"
             guess = folded.get((ptr, extra)) or next(
                 iter(difflib.get_close_matches(extra, free, n=1, cutoff=0.6)), None
             )
