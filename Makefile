@@ -24,7 +24,8 @@ install: $(VENV)/.run-installed        ## only install (what the workflows use)
 install-dev: $(VENV)/.test-installed
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy \
+	  && $(BIN)/lint-imports --no-cache --no-logo
 
 bench: $(VENV)/.run-installed
 	$(BIN)/python scripts/bench.py --models 1000
