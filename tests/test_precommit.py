@@ -29,11 +29,12 @@ HOOKS = {
     "ruff-check",
     "ruff-format",
     "mypy",
+    "import-contracts",
     "generated-docs",
     "modelrail-check",
     "modelrail-render-check",
 }
-VENV_TOOLS = ("ruff", "mypy", "python", "modelrail")
+VENV_TOOLS = ("ruff", "mypy", "lint-imports", "python", "modelrail")
 
 
 def _local_hooks() -> list[dict[str, object]]:
