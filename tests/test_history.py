@@ -52,6 +52,7 @@ from click.testing import CliRunner
 
 from modelrail.cli import main
 from modelrail.errors import RepositoryError
+from modelrail.git import transport
 from modelrail.git.history import Entry, GitHistory, History
 from modelrail.policy import Context, Spec
 from testing.git import git, hermetic
@@ -140,6 +141,11 @@ def top(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def history(top: Path) -> Iterator[GitHistory]:
     with GitHistory(top, "base") as history:
         yield history
+
+
+def subcommand(process: subprocess.Popen[Any]) -> str:
+    """The git command a process runs (``log``), after the transport's options."""
+    return str(process.args[len(transport.argv())])
 
 
 @pytest.fixture
@@ -245,7 +251,7 @@ def test_a_thousand_reads_use_one_process(
             assert history.read(f"missing/{i}.yaml") is None
             assert history.read("data/empty.bin") == b""
         assert len(popens) == 1
-        assert popens[0].args == ["git", "cat-file", "--batch"]
+        assert popens[0].args == transport.argv("cat-file", "--batch")
         assert popens[0].poll() is None  # still serving
     assert popens[0].returncode == 0  # close() ended it and waited
 
@@ -634,7 +640,7 @@ def test_entered_asks_git_once_per_question(
         del popens[:]  # rev-parse in the constructor
 
         def logs() -> int:
-            return sum(1 for p in popens if p.args[:2] == ["git", "log"])
+            return sum(1 for p in popens if subcommand(p) == "log")
 
         first = history.entered("staging", "model", "1.0.0")
         assert first is not None
@@ -647,8 +653,8 @@ def test_entered_asks_git_once_per_question(
         # not at HEAD needs no log at all
         assert logs() == 2
         # the commits are read through the one cat-file process
-        assert [p.args for p in popens if p.args[:2] != ["git", "log"]] == [
-            ["git", "cat-file", "--batch"]
+        assert [p.args for p in popens if subcommand(p) != "log"] == [
+            transport.argv("cat-file", "--batch")
         ]
 
 

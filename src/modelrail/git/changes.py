@@ -19,12 +19,11 @@ files do not. Git is only read (``diff --name-only``, ``ls-files``).
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from modelrail.errors import RepositoryError
+from modelrail.git import transport
 from modelrail.repository.layout import (
     ENVIRONMENT_FILE,
     ENVIRONMENTS,
@@ -99,30 +98,12 @@ def scope(paths: list[str]) -> Changes:
 def changed(root: Path, commit: str) -> Changes:
     """The scope of the difference between ``commit`` and the working tree of
     the repository at ``root`` (staged, unstaged and untracked files)."""
-    diff = _git(
+    diff = transport.text(
         root, "diff", "--name-only", "--no-renames", "--relative", "-z",
         commit, "--", *WATCHED,
     )  # fmt: skip
-    untracked = _git(
+    untracked = transport.text(
         root, "ls-files", "--others", "--exclude-standard", "-z", "--", *WATCHED
     )
     paths = sorted({p for p in (diff + untracked).split("\0") if p})
     return scope(paths)
-
-
-def _git(root: Path, *args: str) -> str:
-    try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotePath=false", *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise RepositoryError(f"cannot run git: {exc}") from None
-    if done.returncode != 0:
-        raise RepositoryError(
-            f"git {args[0]} failed in {root}: {done.stderr.strip() or 'no message'}"
-        )
-    return done.stdout

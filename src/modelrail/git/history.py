@@ -19,15 +19,17 @@ checkout, no fetch); a ref that does not resolve is bad input (exit 2).
 from __future__ import annotations
 
 import datetime
-import subprocess
+import os
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any, Protocol, Self
 
 from modelrail.errors import RepositoryError
+from modelrail.git import transport
 from modelrail.repository.layout import YAML_SUFFIXES
 from modelrail.repository.loader import LoadError, load_text
 
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Mapping
     from pathlib import Path
 
@@ -76,18 +78,14 @@ def at_head(root: Path) -> GitHistory | str:
     committed meets its soak, or says when it may), or why there is no such
     history (a line for the user: the promotion rules are skipped)."""
     try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--is-inside-work-tree", "--is-shallow-repository"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
+        done = transport.run(
+            root, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository"
         )
-    except OSError:
+    except RepositoryError:  # run() raises only when git cannot be started
         return "git is not installed"
     if done.returncode != 0:
         return f"{root} is not a git checkout"
-    if done.stdout.split()[-1:] == ["true"]:
+    if done.stdout.split()[-1:] == [b"true"]:
         return "the clone is shallow (fetch the whole history to judge soak times)"
     if _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}") is None:
         return "the repository has no commit yet"
@@ -191,7 +189,7 @@ class GitHistory:
         batch = self._process()
         assert batch.stdin is not None
         assert batch.stdout is not None
-        batch.stdin.write(f"{commit or self.commit}:{path}\n".encode())
+        batch.stdin.write(os.fsencode(f"{commit or self.commit}:{path}\n"))
         batch.stdin.flush()
         line = batch.stdout.readline().decode("utf-8", "replace").rstrip("\n")
         if line.endswith((" missing", " ambiguous")):
@@ -221,13 +219,7 @@ class GitHistory:
 
     def _process(self) -> subprocess.Popen[bytes]:
         if self._batch is None:
-            self._batch = subprocess.Popen(
-                ["git", "cat-file", "--batch"],
-                cwd=self.root,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
+            self._batch = transport.cat_file_batch(self.root)
         return self._batch
 
     def _load(self, path: str) -> Mapping[str, Any] | None:
@@ -268,17 +260,15 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
 
 
 def _git(root: Path, *args: str, strip: bool = True) -> str | None:
-    try:
-        done = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=False
-        )
-    except OSError as exc:
-        raise RepositoryError(f"cannot run git: {exc}") from None
+    """The output of ``git <args>``; None when it fails, unless ``root`` is
+    not in a git repository at all."""
+    done = transport.run(root, *args)
     if done.returncode != 0:
-        if "not a git repository" in done.stderr:
+        if b"not a git repository" in done.stderr:
             raise RepositoryError(
                 f"{root} is not in a git repository: --base needs one"
             )
         return None
+    out = os.fsdecode(done.stdout)
     # a path keeps its spaces: only the line end goes
-    return done.stdout.strip() if strip else done.stdout.removesuffix("\n")
+    return out.strip() if strip else out.removesuffix("\n")

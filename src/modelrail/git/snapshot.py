@@ -16,15 +16,16 @@ would be exported.
 from __future__ import annotations
 
 import io
-import os
-import subprocess
 import tarfile
 from pathlib import Path, PurePosixPath
 
 from modelrail.errors import ModelrailError, RepositoryError
+from modelrail.git import transport
 from modelrail.repository.layout import INPUTS
 
 FOLDERS = INPUTS
+# what a failure here most likely means: the base's objects are not all there
+_HINT = "is the base's history complete? fetch it, or clone with full history"
 
 
 class UnsafeBase(ModelrailError):
@@ -38,18 +39,23 @@ def materialise(cwd: Path, commit: str, prefix: str, dest: Path) -> tuple[str, .
     repository."""
     # from the top level: in a sub-folder, ls-tree and archive would read
     # paths relative to it
-    top = Path(os.fsdecode(_git(cwd, "rev-parse", "--show-toplevel")).rstrip("\n"))
+    shown = transport.text(cwd, "rev-parse", "--show-toplevel", hint=_HINT)
+    top = Path(shown.rstrip("\n"))
     tree = f"{commit}:{prefix.rstrip('/')}"
     present = _folders(top, tree)
     if not present:
         return ()
-    data = _git(top, "archive", "--format=tar", tree, "--", *present)
+    data = transport.data(
+        top, "archive", "--format=tar", tree, "--", *present, hint=_HINT
+    )
     _extract(data, dest, present)
     return present
 
 
 def _folders(cwd: Path, tree: str) -> tuple[str, ...]:
-    listing = _git(cwd, "ls-tree", "-z", tree).decode("utf-8", "replace")
+    listing = transport.data(cwd, "ls-tree", "-z", tree, hint=_HINT).decode(
+        "utf-8", "replace"
+    )
     found = []
     for entry in filter(None, listing.split("\0")):
         info, _, name = entry.partition("\t")
@@ -87,17 +93,3 @@ def _vet(member: tarfile.TarInfo, allowed: tuple[str, ...]) -> None:
             f"the base holds {member.name!r}, which is neither a file, a folder "
             "nor a symbolic link"
         )
-
-
-def _git(cwd: Path, *args: str) -> bytes:
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except OSError as exc:
-        raise RepositoryError(f"cannot run git: {exc}") from None
-    if done.returncode != 0:
-        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RepositoryError(
-            f"git {args[0]} failed in {cwd}: {reason[-1] if reason else 'no reason'}"
-            " (is the base's history complete? fetch it, or clone with full history)"
-        )
-    return done.stdout

@@ -9,66 +9,41 @@ files. A git command that fails is bad input (exit 2) with git's own words.
 
 from __future__ import annotations
 
-import subprocess
 from typing import TYPE_CHECKING
 
-from modelrail.errors import RepositoryError, UsageError
+from modelrail.errors import UsageError
+from modelrail.git import transport
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
 
-def _run(
-    cwd: Path, *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise RepositoryError(f"cannot run git: {exc}") from None
-
-
-def _ok(cwd: Path, *args: str, stdin: str | None = None) -> str:
-    done = _run(cwd, *args, stdin=stdin)
-    if done.returncode != 0:
-        said = done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}"
-        raise RepositoryError(f"git {args[0]} failed in {cwd}: {said}")
-    return done.stdout
-
-
 def inside(root: Path) -> bool:
     """Whether ``root`` is in the work tree of a git repository."""
-    done = _run(root, "rev-parse", "--is-inside-work-tree")
-    return done.returncode == 0 and done.stdout.strip() == "true"
+    done = transport.run(root, "rev-parse", "--is-inside-work-tree")
+    return done.returncode == 0 and done.stdout.strip() == b"true"
 
 
 def has_commits(root: Path) -> bool:
-    return (
-        _run(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").returncode == 0
-    )
+    return transport.succeeds(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
 
 
 def dirty(root: Path, paths: Sequence[str]) -> list[str]:
     """Which of ``paths`` (files or folders, relative to ``root``) differ from
     HEAD, staged or not, or are untracked: git's ``--porcelain`` lines."""
-    out = _ok(root, "status", "--porcelain", "--untracked-files=all", "--", *paths)
+    out = transport.text(
+        root, "status", "--porcelain", "--untracked-files=all", "--", *paths
+    )
     return [line for line in out.splitlines() if line.strip()]
 
 
 def check_branch(root: Path, name: str) -> None:
     """Refuse a branch name git would refuse, or one that exists."""
-    if _run(root, "check-ref-format", "--branch", name).returncode != 0:
+    if not transport.succeeds(root, "check-ref-format", "--branch", name):
         raise UsageError(f"--branch {name!r} is not a valid git branch name")
-    if (
-        _run(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{name}").returncode
-        == 0
+    if transport.succeeds(
+        root, "rev-parse", "--verify", "--quiet", f"refs/heads/{name}"
     ):
         raise UsageError(
             f"--branch {name!r} exists already; name a new branch (or delete the "
@@ -78,12 +53,14 @@ def check_branch(root: Path, name: str) -> None:
 
 def switch_new(root: Path, name: str) -> None:
     """Create branch ``name`` at HEAD and switch to it (the work tree stays)."""
-    _ok(root, "switch", "--quiet", "--create", name)
+    transport.text(root, "switch", "--quiet", "--create", name, writes=True)
 
 
 def commit(root: Path, paths: Sequence[str], message: str) -> str:
     """Commit exactly ``paths`` (relative to ``root``; added, changed or
     removed) with ``message``; the new commit's id."""
-    _ok(root, "add", "--all", "--", *paths)
-    _ok(root, "commit", "--quiet", "--file=-", "--", *paths, stdin=message)
-    return _ok(root, "rev-parse", "HEAD").strip()
+    transport.text(root, "add", "--all", "--", *paths, writes=True)
+    transport.text(
+        root, "commit", "--quiet", "--file=-", "--", *paths, stdin=message, writes=True
+    )
+    return transport.text(root, "rev-parse", "HEAD").strip()
