@@ -23,6 +23,8 @@ throwaway HOME, no system config and a ceiling at the test's folder). Proven:
   ``GIT_DIR`` are kept (a pre-commit hook's temporary index is the change);
   a read neither rewrites the index (``git status``) nor prompts, a write
   leaves both as the user has them;
+- a history of signed commits reads as any other when the user's config
+  asks ``git log`` to show signatures;
 - no module of src/modelrail but git/transport.py starts a process with git
   (a static check over the source, which is shown to catch the ways one
   could).
@@ -43,6 +45,7 @@ from modelrail.git import transport, worktree
 from modelrail.git.changes import changed
 from modelrail.git.history import GitHistory, at_head
 from testing.git import commit_at, git, hermetic
+from testing.tools import require_tool
 
 NON_ASCII = "environments/prod/modèle 🚀.yaml"
 BINARY = b"\x00\x01 binary\r\nline\r\n\x00\xff tail"
@@ -147,7 +150,9 @@ def test_succeeds_and_run_never_raise_on_an_exit(top: Path) -> None:
     done = transport.run(top, "rev-parse", "--verify", "nosuch")
     assert done.returncode == 128
     assert done.args == transport.argv("rev-parse", "--verify", "nosuch")
-    assert transport.argv("x")[:3] == ["git", "-c", "core.quotePath=false"]
+    assert transport.argv("x") == [
+        "git", "-c", "core.quotePath=false", "-c", "log.showSignature=false", "x"
+    ]  # fmt: skip
 
 
 def test_cat_file_batch(top: Path) -> None:
@@ -385,6 +390,29 @@ def test_literal_pathspecs_would_hide_the_spec(top: Path) -> None:
     assert not git(
         top, "log", "--format=%H", "--", spec, env={"GIT_LITERAL_PATHSPECS": "1"}
     )
+
+
+@pytest.mark.tool
+def test_a_signed_history_reads_like_any_other(top: Path, tmp_path: Path) -> None:
+    """Who signs commits often sets log.showSignature: ``git log --format``
+    then writes the check of each signature among the commits, and history
+    took "No signature" for a commit (the version had never entered)."""
+    keygen = require_tool("ssh-keygen")
+    key = tmp_path / "key"
+    subprocess.run([keygen, "-q", "-t", "ed25519", "-N", "", "-f", key], check=True)
+    git(top, "config", "gpg.format", "ssh")
+    git(top, "config", "user.signingKey", str(key))
+    git(top, "config", "log.showSignature", "true")
+    (top / NON_ASCII).write_text("spec:\n  model: {version: '2.0.0'}\n", "utf-8")
+    git(top, "commit", "-q", "-S", "-a", "-m", "signed")
+    head = git(top, "rev-parse", "HEAD")
+    # what the transport prevents: lines that are not the format
+    assert git(top, "log", "-1", "--format=%H") != head
+    with GitHistory(top, "HEAD") as history:
+        entered = history.entered("prod", "modèle 🚀", "2.0.0")
+        assert entered is not None
+        assert entered.commit == head
+        assert history.ran_before("prod", "modèle 🚀", "2.0.0") == "1.0.0"
 
 
 def test_the_index_and_git_dir_of_the_environment_are_kept(

@@ -2,10 +2,13 @@
 
 Every git process of modelrail starts here, so these hold for all of them:
 
-- the argv is ``git -c core.quotePath=false <args>``: paths come back as
-  written (``modèle.yaml``, not ``"mod\\303\\250le.yaml"``), whatever the
-  user's configuration says (``-c`` outranks config files and the
-  ``GIT_CONFIG_*`` variables);
+- the argv is ``git -c core.quotePath=false -c log.showSignature=false
+  <args>``, whatever the user's configuration says (``-c`` outranks config
+  files and the ``GIT_CONFIG_*`` variables): paths come back as written
+  (``modèle.yaml``, not ``"mod\\303\\250le.yaml"``), and ``git log
+  --format`` writes only the format (with ``log.showSignature``, which those
+  who sign commits set, it writes "Good signature" or "No signature" lines
+  among the commits);
 - the child's environment is the user's (identity, config, ``GIT_DIR``,
   ``GIT_INDEX_FILE``: a pre-commit hook that runs modelrail runs with a
   temporary index, and that index is the change to judge) with three
@@ -53,7 +56,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 # what `-c` sets for every call
-CONFIG = ("core.quotePath=false",)
+CONFIG = ("core.quotePath=false", "log.showSignature=false")
 
 # the categories LC_ALL sets besides LC_MESSAGES (glibc's; the ones another
 # C library does not know are ignored there)
