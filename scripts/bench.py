@@ -17,36 +17,61 @@ digests, so each is a realistic 2-4 KB spec), then times, in the same run:
 - ``modelrail --help``.
 
 Each is the best of ``--repeat`` runs. Prints a table, or JSON with ``--json``.
+
+``--against REF`` also times the code of git revision REF in the same run, to
+judge a change against what it started from: REF's tree is laid out in a temp
+folder, each side runs its own tree's code (``PYTHONPATH=<tree>/src``) on a
+synthetic repository made with its own schemas, templates and policy modules
+and the same specs (``--source``'s environments and profiles), the timed runs
+take turns (working tree, REF, working tree, REF...), and REF's figures come
+with the ratio working tree / REF of each timing.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def generate(target: Path, models: int, source: Path = REPO) -> list[Path]:
+def generate(
+    target: Path, models: int, source: Path = REPO, tool: Path | None = None
+) -> list[Path]:
     """Write a repository of ``models`` models in every bundled environment,
-    with the bundled schemas and every policy (all of them run)."""
-    shutil.copytree(source / "schemas", target / "schemas")
-    shutil.copytree(source / "render", target / "render")
+    with the bundled schemas and every policy (all of them run).
+
+    Everything comes from ``source``; with ``tool``, the schemas, templates
+    and policy modules come from there, and only the specs, environments and
+    policy profiles (the team's content) from ``source``."""
+    tool = tool or source
+    shutil.copytree(tool / "schemas", target / "schemas")
+    shutil.copytree(tool / "render", target / "render")
     shutil.copytree(
-        source / "policies",
+        tool / "policies",
         target / "policies",
         ignore=shutil.ignore_patterns("__pycache__"),
     )
+    profiles = source / "policies" / "profiles.yaml"
+    if tool != source and profiles.is_file():
+        shutil.copy(profiles, target / "policies" / "profiles.yaml")
     files: list[Path] = []
     for env_dir in sorted((source / "environments").iterdir()):
         if not env_dir.is_dir():
@@ -97,28 +122,49 @@ def best_of(repeat: int, func: object, *args: object) -> float:
     return min(times)
 
 
-def _modelrail(*args: str, detail: Path | None = None) -> None:
+def interleaved(repeat: int, runs: Sequence[Callable[[], object]]) -> list[float]:
+    """The best of ``repeat`` runs of each of ``runs``, which take turns (A, B,
+    A, B...) so that each sees the same machine."""
+    times: list[list[float]] = [[] for _ in runs]
+    for _ in range(repeat):
+        for run, spent in zip(runs, times, strict=True):
+            start = time.perf_counter()
+            run()
+            spent.append(time.perf_counter() - start)
+    return [min(spent) for spent in times]
+
+
+def _env(code: Path | None) -> dict[str, str] | None:
+    """The environment of a run of the modelrail in ``code``/src (None: the
+    installed one, whatever the environment says)."""
+    return None if code is None else {**os.environ, "PYTHONPATH": str(code / "src")}
+
+
+def _modelrail(
+    *args: str, detail: Path | None = None, code: Path | None = None
+) -> None:
     """Run ``modelrail ARGS`` as a user would (a new process); it must exit 0."""
     result = subprocess.run(
         [sys.executable, "-m", "modelrail", *args],
         capture_output=True,
         text=True,
         check=False,
+        env=_env(code),
     )
     if result.returncode != 0:
         more = detail.read_text()[:4000] if detail and detail.exists() else ""
         raise SystemExit(
             f"modelrail {' '.join(args)} exited {result.returncode} on the "
-            f"synthetic repository:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
+            f"synthetic repository{f' (the code of {code})' if code else ''}:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
             f"\n{more}"
         )
 
 
-def run_check(root: Path) -> None:
+def run_check(root: Path, code: Path | None = None) -> None:
     report = root / "report.json"
     _modelrail(
         "check", "--root", str(root), "--format", "json", "--output", str(report),
-        detail=report,
+        detail=report, code=code,
     )  # fmt: skip
 
 
@@ -150,24 +196,63 @@ def commit_and_change(root: Path) -> None:
     spec.write_text(f"{head}{sep}Changed by the benchmark. {tail}", encoding="utf-8")
 
 
-def run_check_base(root: Path) -> None:
+def run_check_base(root: Path, code: Path | None = None) -> None:
     report = root / "report-base.json"
     _modelrail(
         "check", "--root", str(root), "--base", "HEAD", "--format", "json",
-        "--output", str(report), detail=report,
+        "--output", str(report), detail=report, code=code,
     )  # fmt: skip
 
 
-def run_render(root: Path, *extra: str) -> None:
-    _modelrail("render", "--root", str(root), *extra)
+def run_render(root: Path, *extra: str, code: Path | None = None) -> None:
+    _modelrail("render", "--root", str(root), *extra, code=code)
 
 
-def run_help() -> None:
+def run_help(code: Path | None = None) -> None:
     subprocess.run(
         [sys.executable, "-m", "modelrail", "--help"],
         capture_output=True,
         check=True,
+        env=_env(code),
     )
+
+
+def checkout(repo: Path, revision: str, target: Path) -> str:
+    """``revision``'s tree of the git repository ``repo`` written to ``target``
+    (git archive); the commit's full id."""
+    found = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if found.returncode != 0:
+        raise SystemExit(f"--against {revision}: no commit of that name in {repo}")
+    commit = found.stdout.strip()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="tar")
+    return commit
+
+
+def imported_from(code: Path) -> None:
+    """Stop unless the modelrail that runs with ``code``'s environment is
+    ``code``/src's."""
+    where = subprocess.run(
+        [sys.executable, "-c", "import modelrail; print(modelrail.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_env(code),
+    ).stdout.strip()
+    if not Path(where).resolve().is_relative_to((code / "src").resolve()):
+        raise SystemExit(f"modelrail is imported from {where}, not {code / 'src'}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,9 +276,22 @@ def main(argv: list[str] | None = None) -> int:
         help="the repository whose environments and specs are cloned "
         "(default: this one)",
     )
+    parser.add_argument(
+        "--against",
+        metavar="REF",
+        default=None,
+        help="also time the code of this git revision, in the same run, and "
+        "give the ratio working tree / REF of each timing",
+    )
+    parser.add_argument(
+        "--repo",
+        type=Path,
+        default=REPO,
+        help="the git repository --against reads REF from (default: this one)",
+    )
     args = parser.parse_args(argv)
 
-    tmp = None
+    tmp = against = None
     if args.keep:
         root = args.keep
         if root.exists():
@@ -202,47 +300,116 @@ def main(argv: list[str] | None = None) -> int:
     else:
         tmp = tempfile.TemporaryDirectory(prefix="modelrail-bench-")
         root = Path(tmp.name)
+    # (synthetic repository, the code that runs on it: None for the installed one)
+    sides: list[tuple[Path, Path | None]] = [(root, None)]
     try:
-        files = generate(root, args.models, args.source)
+        if args.against:
+            # both sides explicit: this tree's code, and REF's in a temp folder
+            # (not kept by --keep) with a synthetic repository of its own
+            against = tempfile.TemporaryDirectory(prefix="modelrail-bench-against-")
+            tree, other = Path(against.name) / "tree", Path(against.name) / "repo"
+            commit = checkout(args.repo, args.against, tree)
+            generate(other, args.models, args.source, tool=tree)
+            sides = [(root, REPO), (other, tree)]
+            for code in (REPO, tree):
+                imported_from(code)
+                # each side's bytecode ready, as the working tree's usually is
+                subprocess.run(
+                    [sys.executable, "-m", "compileall", "-q", str(code / "src")],
+                    capture_output=True,
+                    check=True,
+                )
+        files = generate(root, args.models, args.source, tool=sides[0][1])
         sizes = [
             p.stat().st_size
             for p in files
             if p.name not in ("environment.yaml", "waivers.yaml")
         ]
+
+        def each(run: Callable[..., None], *extra: str) -> list[float]:
+            """The best time of ``run`` on each side, the sides taking turns."""
+            return interleaved(
+                args.repeat,
+                [functools.partial(run, r, *extra, code=c) for r, c in sides],
+            )
+
         floor_s = best_of(args.repeat, floor, files)
-        check_s = best_of(args.repeat, run_check, root)
-        render_s = best_of(args.repeat, run_render, root)
-        render_check_s = best_of(args.repeat, run_render, root, "--check")
-        rendered = sum(1 for p in (root / "rendered").rglob("*") if p.is_file())
-        commit_and_change(root)
-        check_base_s = best_of(args.repeat, run_check_base, root)
-        checked = json.loads((root / "report-base.json").read_text())["summary"]
-        help_s = best_of(args.repeat, run_help)
+        check_s = each(run_check)
+        render_s = each(run_render)
+        render_check_s = each(run_render, "--check")
+        rendered = [
+            sum(1 for p in (r / "rendered").rglob("*") if p.is_file()) for r, _ in sides
+        ]
+        for r, _ in sides:
+            commit_and_change(r)
+        check_base_s = each(run_check_base)
+        checked = [
+            json.loads((r / "report-base.json").read_text())["summary"]
+            for r, _ in sides
+        ]
+        help_s = interleaved(
+            args.repeat, [functools.partial(run_help, code=c) for _, c in sides]
+        )
     finally:
-        if tmp is not None:
-            tmp.cleanup()
-    result = {
+        for folder in (tmp, against):
+            if folder is not None:
+                folder.cleanup()
+    figures = [
+        {
+            "check_seconds": round(check_s[i], 4),
+            "check_base_seconds": round(check_base_s[i], 4),
+            "check_base_files": checked[i]["files"],
+            "render_seconds": round(render_s[i], 4),
+            "render_check_seconds": round(render_check_s[i], 4),
+            "rendered_files": rendered[i],
+            "help_seconds": round(help_s[i], 4),
+        }
+        for i in range(len(sides))
+    ]
+    result: dict[str, object] = {
         "models_per_environment": args.models,
         "files": len(files),
         "spec_bytes_min": min(sizes),
         "spec_bytes_max": max(sizes),
         "floor_seconds": round(floor_s, 4),
-        "check_seconds": round(check_s, 4),
-        "ratio": round(check_s / floor_s, 2),
-        "check_base_seconds": round(check_base_s, 4),
-        "check_base_files": checked["files"],
-        "render_seconds": round(render_s, 4),
-        "render_check_seconds": round(render_check_s, 4),
-        "rendered_files": rendered,
-        "help_seconds": round(help_s, 4),
+        "check_seconds": figures[0]["check_seconds"],  # here, as it always was
+        "ratio": round(check_s[0] / floor_s, 2),
+        **figures[0],
     }
+    if args.against:
+        timings = {
+            "check": check_s,
+            "check_base": check_base_s,
+            "render": render_s,
+            "render_check": render_check_s,
+            "help": help_s,
+        }
+        result["against"] = {
+            "revision": args.against,
+            "commit": commit,
+            **figures[1],
+            # working tree / REF: 1.05 is 5 % slower than REF
+            "ratios": {name: round(t[0] / t[1], 3) for name, t in timings.items()},
+        }
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        width = max(map(len, result))
-        for key, value in result.items():
+        rows = dict(_flat(result))
+        width = max(map(len, rows))
+        for key, value in rows.items():
             print(f"{key:<{width}}  {value}")
     return 0
+
+
+def _flat(values: dict[str, object], prefix: str = "") -> list[tuple[str, object]]:
+    """A nested dict's rows, keys joined with dots."""
+    rows: list[tuple[str, object]] = []
+    for key, value in values.items():
+        if isinstance(value, dict):
+            rows.extend(_flat(value, f"{prefix}{key}."))
+        else:
+            rows.append((f"{prefix}{key}", value))
+    return rows
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import pytest
 
 from modelrail.check.runner import run
 from modelrail.repository.layout import Repository
+from testing.git import git
 from testing.repo import ROOT, bundled
 
 if TYPE_CHECKING:
@@ -31,6 +32,29 @@ def test_bench_runs_and_reports_a_ratio() -> None:
     ratio = figures["check_seconds"] / figures["floor_seconds"]
     assert figures["ratio"] == pytest.approx(ratio, rel=0.05)
     assert 2000 <= figures["spec_bytes_min"] <= figures["spec_bytes_max"] < 8192
+
+
+def test_bench_against_a_revision_times_both_in_one_run() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench.py"),
+         "--models", "2", "--repeat", "1", "--json", "--source", str(bundled()),
+         "--against", "HEAD"],
+        capture_output=True, text=True, check=True, timeout=600,
+    )  # fmt: skip
+    figures = json.loads(result.stdout)
+    against = figures.pop("against")
+    assert figures["files"] == 4 * 2 + 8  # the working tree's, as without --against
+    assert against["revision"] == "HEAD"
+    assert against["commit"] == git(ROOT, "rev-parse", "HEAD")
+    # the same specs on both sides
+    assert against["rendered_files"] == figures["rendered_files"] > 0
+    assert against["check_base_files"] == figures["check_base_files"] > 0
+    ratios = against.pop("ratios")
+    assert set(ratios) == {"check", "check_base", "render", "render_check", "help"}
+    for name, ratio in ratios.items():
+        ours, theirs = figures[f"{name}_seconds"], against[f"{name}_seconds"]
+        assert theirs > 0
+        assert ratio == pytest.approx(ours / theirs, rel=0.05)
 
 
 def test_synthetic_repository_is_clean_and_realistic(tmp_path: Path) -> None:
