@@ -124,13 +124,19 @@ def best_of(repeat: int, func: object, *args: object) -> float:
 
 def interleaved(repeat: int, runs: Sequence[Callable[[], object]]) -> list[float]:
     """The best of ``repeat`` runs of each of ``runs``, which take turns (A, B,
-    A, B...) so that each sees the same machine."""
+    B, A, A, B...) so that each sees the same machine. What earlier runs wrote
+    is flushed to disk before each (os.sync, untimed): a render's 10,000 files
+    otherwise slow down whichever run comes after it."""
     times: list[list[float]] = [[] for _ in runs]
+    order = list(range(len(runs)))
     for _ in range(repeat):
-        for run, spent in zip(runs, times, strict=True):
+        for i in order:
+            if hasattr(os, "sync"):
+                os.sync()
             start = time.perf_counter()
-            run()
-            spent.append(time.perf_counter() - start)
+            runs[i]()
+            times[i].append(time.perf_counter() - start)
+        order.reverse()
     return [min(spent) for spent in times]
 
 
