@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,6 +22,7 @@ from testing.repo import FIXTURE, ROOT, bundled
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from modelrail.repository.layout import SourceFile
 
@@ -42,7 +42,7 @@ SOURCES = [
 
 @pytest.fixture(scope="module")
 def repo_root() -> Path:
-    return Path(__file__).resolve().parents[1]
+    return ROOT
 
 
 @cache
