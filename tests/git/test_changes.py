@@ -113,7 +113,7 @@ def test_a_policy_schema_or_modelrail_scopes_everything(path: str) -> None:
         "CHANGELOG.md",
         "pyproject.toml",
         ".github/workflows/check.yml",
-        "tests/test_changes.py",
+        "tests/git/test_changes.py",
         "srcs/x.py",  # a prefix of a watched name is not that name
         "environments-old/prod/fraud-detector.yaml",
         "environments",  # the folder itself names no environment
