@@ -7,7 +7,7 @@ environments and profiles made once and owned by the tests from then on,
 together with the tool's own parts from the working tree (``schemas/``, the
 policy modules and ``policies/checklist.yaml``, ``render/`` templates). Only
 ``modelrail check`` and ``modelrail render --check`` judge the live content
-(``make run``; ``tests/test_live_repository.py``).
+(``make run``; ``tests/repo_files/test_live_repository.py``).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ def test_the_generator_writes_both_docs_and_check_finds_them_stale(
     tmp_path: Path,
 ) -> None:
     """scripts/docs.py on a repository of the tests' own (the live docs are
-    judged with the live content: tests/test_live_repository.py)."""
+    judged with the live content: tests/repo_files/test_live_repository.py)."""
     root = copy_repo(tmp_path / "repo")
     generated = docs.generate(root)
     assert sorted(p.relative_to(root).as_posix() for p in generated) == [
