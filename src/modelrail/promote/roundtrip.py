@@ -5,7 +5,7 @@ for the one job that *edits* a spec a person wrote (``modelrail promote``).
 ruamel.yaml's round-trip mode keeps comments, key order, flow style and
 quotes. The layout matches the bundled specs (mappings indented by 2,
 sequences by 4 with the dash at 2, no line folding), so loading and dumping
-an unchanged spec gives the same bytes: tests/test_promote.py checks that on
+an unchanged spec gives the same bytes: tests/promote/test_roundtrip.py checks that on
 every bundled file.
 
 ruamel is imported inside the functions: ``modelrail --help`` stays fast.
