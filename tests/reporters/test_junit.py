@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from tests.reporters import sample
 
 from modelrail.findings import Finding, Location, Severity
+from modelrail.markdown import printable
 from modelrail.reporters import RunInfo, junit
-from modelrail.reporters.text import printable
 
 if TYPE_CHECKING:
     from pathlib import Path

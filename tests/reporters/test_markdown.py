@@ -12,9 +12,9 @@ from tests.reporters import sample
 
 from modelrail.check.report import Report
 from modelrail.findings import Finding, Location, Severity
+from modelrail.markdown import CELL, printable
 from modelrail.policy.engine import Crash
 from modelrail.reporters import RunInfo, markdown
-from modelrail.reporters.text import printable
 
 RUN = RunInfo("1.2.3")
 OUR_TAGS = re.compile(r"</?(details|summary)>|<br>")
@@ -85,8 +85,8 @@ def test_rules_link_to_their_docs_only_with_an_absolute_base() -> None:
 
 def test_a_long_message_is_cut() -> None:
     out = markdown.render(sample.report_of([finding(Severity.ERROR, "x" * 5000)]), RUN)
-    assert "x" * markdown.CELL + "…" in out
-    assert "x" * (markdown.CELL + 1) not in out
+    assert "x" * CELL + "…" in out
+    assert "x" * (CELL + 1) not in out
 
 
 @pytest.mark.parametrize("waived_share", [0, 2, 1])
@@ -117,19 +117,6 @@ def test_just_under_the_limit_nothing_is_left_out() -> None:
     out = markdown.render(sample.report_of(found), RUN)
     assert "not shown" not in out
     assert len(sample.markdown_rows(out)) == len(found)
-
-
-def test_escape() -> None:
-    assert markdown.escape("a|b") == "a\\|b"
-    assert markdown.escape("`x`") == "\\`x\\`"
-    assert markdown.escape("<b>&") == "\\<b\\>\\&"
-    # only what Markdown needs: quotes are left as they are
-    assert markdown.escape('"x"') == '"x"'
-    assert markdown.escape("# h") == "\\# h"
-    assert markdown.escape("one\ntwo\r\nthree\rfour") == "one<br>two<br>three<br>four"
-    assert markdown.escape("[x](http://e)") == "\\[x\\](http://e)"
-    assert markdown.escape("ping @team, mail a@b") == "ping @&#8203;team, mail a@b"
-    assert markdown.escape("\x1b[2J") == "\\\\x1b\\[2J"
 
 
 text = st.one_of(sample.hostile_text, st.text(max_size=60))

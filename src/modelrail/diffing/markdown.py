@@ -7,28 +7,24 @@ block. The whole stays under ``LIMIT`` characters (a GitHub comment holds
 65,536): what does not fit is left out from the end, and a last line says
 what and how to see it.
 
-Everything taken from the repository is escaped: inline text escapes
-Markdown and HTML (and ``@``, so a description mentions nobody), values go in
-code spans, diffs in a fence longer than any run of backticks they hold.
+Everything taken from the repository is escaped (``modelrail.markdown``):
+inline text escapes Markdown and HTML (and ``@``, so a description mentions
+nobody), values go in code spans, diffs in a fence longer than any run of
+backticks they hold.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from typing import TYPE_CHECKING
 
+from modelrail import markdown as md
 from modelrail.diffing.results import ADDED, CHANGED, REMOVED
-from modelrail.reporters.markdown import escape
 
 if TYPE_CHECKING:
     from modelrail.diffing.results import AppChange, Resource, Result
 
 LIMIT = 60_000
 _RESERVE = 600  # room for the note on what was left out
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
-_TICKS = re.compile(r"`+")
-_MENTION = "@&#8203;"  # a zero-width space after @: shown as @, mentions no one
 
 
 def render(result: Result, *, limit: int = LIMIT) -> str:
@@ -49,9 +45,11 @@ Block = tuple[str, str]  # (what it is, for the note on cuts; its text)
 
 
 def _blocks(result: Result) -> list[Block]:
-    title = f"### modelrail diff: {_code(result.base.label)} → {result.head.label}\n\n"
+    title = (
+        f"### modelrail diff: {md.code(result.base.label)} → {result.head.label}\n\n"
+    )
     blocks: list[Block] = [("", title)]
-    blocks.extend(("", f"> [!WARNING]\n> {_text(n)}\n\n") for n in _notes(result))
+    blocks.extend(("", f"> [!WARNING]\n> {md.cell(n)}\n\n") for n in _notes(result))
     if not result.differs:
         blocks.append(("", "No differences: the same manifests and policy results.\n"))
         return blocks
@@ -81,9 +79,9 @@ def _blocks(result: Result) -> list[Block]:
                 was = change.before
                 verdict = f"{_verdict(was.severity.label, was.waived)} → {verdict}"
             row = (
-                f"| {change.state} | {verdict} | {_code(found.rule, cell=True)} "
-                f"| {_code(str(found.location), cell=True)} "
-                f"| {_text(found.message)} |\n"
+                f"| {change.state} | {verdict} | {md.code(found.rule, cell=True)} "
+                f"| {md.code(str(found.location), cell=True)} "
+                f"| {md.cell(found.message)} |\n"
             )
             blocks.append(("policy result", row))
         blocks.append(("", "\n"))
@@ -130,14 +128,14 @@ def _summary(result: Result) -> str:
 def _row(app: AppChange) -> str:
     change = _label(app)
     if app.state == ADDED and app.description:
-        change += f": {_text(app.description)}"
+        change += f": {md.cell(app.description)}"
     counts = [
         f"{n} {state}"
         for state in (ADDED, REMOVED, CHANGED)
         if (n := sum(1 for r in app.resources if r.state == state))
     ]
     return (
-        f"| {_code(app.environment, cell=True)} | {_code(app.model, cell=True)} "
+        f"| {md.code(app.environment, cell=True)} | {md.code(app.model, cell=True)} "
         f"| {change} | {', '.join(counts) or 'none'} |\n"
     )
 
@@ -146,44 +144,46 @@ def _label(app: AppChange, *, cell: bool = True) -> str:
     before, after = app.version
     if app.state in ("promoted", "rolled back") and before != after:
         return (
-            f"{app.state} {_code(before or '?', cell=cell)} → "
-            f"{_code(after or '?', cell=cell)}"
+            f"{app.state} {md.code(before or '?', cell=cell)} → "
+            f"{md.code(after or '?', cell=cell)}"
         )
     if app.state == ADDED and after:
-        return f"{ADDED} {_code(after, cell=cell)}"
+        return f"{ADDED} {md.code(after, cell=cell)}"
     if app.state == REMOVED and before:
-        return f"{REMOVED} {_code(before, cell=cell)}"
+        return f"{REMOVED} {md.code(before, cell=cell)}"
     return app.state
 
 
 def _detail(app: AppChange) -> str:
-    lines = [f"- {_code(app.key)}: {_label(app, cell=False)}\n"]
+    lines = [f"- {md.code(app.key)}: {_label(app, cell=False)}\n"]
     lines.extend(
-        f"  - {f.field}: {_code(f.before or '(none)')} → {_code(f.after or '(none)')}\n"
+        f"  - {f.field}: {md.code(f.before or '(none)')} → "
+        f"{md.code(f.after or '(none)')}\n"
         for f in app.fields
     )
     if app.canary is not None:
         lines.append(
-            f"  - canary plan: {_code(app.canary[0] or '(none)')} → "
-            f"{_code(app.canary[1] or '(none)')}\n"
+            f"  - canary plan: {md.code(app.canary[0] or '(none)')} → "
+            f"{md.code(app.canary[1] or '(none)')}\n"
         )
     return "".join(lines)
 
 
 def _line(resource: Resource) -> str:
     plus, minus = resource.counts
-    what = f" {_text(resource.title)}" if resource.kind else ""
-    return f"{resource.state} {_code(resource.path)}{what} (+{plus} -{minus})"
+    what = f" {md.cell(resource.title)}" if resource.kind else ""
+    return f"{resource.state} {md.code(resource.path)}{what} (+{plus} -{minus})"
 
 
 def _details(resource: Resource) -> str:
     plus, minus = resource.counts
     what = f": {resource.title}" if resource.kind else ""
-    summary = _html(f"{resource.path}{what}, {resource.state} (+{plus} -{minus})")
-    fence = "`" * max(3, _longest_ticks(resource.diff) + 1)
+    summary = md.html_text(
+        f"{resource.path}{what}, {resource.state} (+{plus} -{minus})"
+    )
     return (
         f"<details><summary>{summary}</summary>\n\n"
-        f"{fence}diff\n{resource.diff}{fence}\n\n</details>\n\n"
+        f"{md.block(resource.diff, 'diff')}\n\n</details>\n\n"
     )
 
 
@@ -195,38 +195,9 @@ def _cut(left: list[Block], limit: int, ref: str) -> str:
     listed = ", ".join(f"{n} {what}(s)" for what, n in counts.items())
     return (
         f"\n**Cut to stay under {limit} characters**: left out {listed or 'the end'}."
-        f" Run {_code(f'modelrail diff --base {ref}')} to see everything.\n"
+        f" Run {md.code(f'modelrail diff --base {ref}')} to see everything.\n"
     )
 
 
 def _verdict(severity: str, waived: bool) -> str:
     return f"{severity} (waived)" if waived else severity
-
-
-def _one_line(text: str) -> str:
-    return " ".join(_CONTROL.sub(" ", text).split())
-
-
-def _text(text: str) -> str:
-    """Inline Markdown showing ``text`` as it is: no markup, HTML or mention
-    (the check report's escaper, on one line)."""
-    return escape(_one_line(text))
-
-
-def _html(text: str) -> str:
-    """``text`` inside an HTML element (where Markdown is not read)."""
-    return html.escape(_one_line(text)).replace("@", _MENTION)
-
-
-def _code(text: str, *, cell: bool = False) -> str:
-    """A code span holding ``text`` on one line (``cell``: inside a table row,
-    where ``|`` must be escaped even in code)."""
-    text = _one_line(text) or " "
-    fence = "`" * (_longest_ticks(text) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    span = f"{fence}{pad}{text}{pad}{fence}"
-    return span.replace("|", "\\|") if cell else span
-
-
-def _longest_ticks(text: str) -> int:
-    return max((len(run) for run in _TICKS.findall(text)), default=0)

@@ -15,6 +15,7 @@ import json
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from modelrail import markdown as md
 from modelrail.findings import Severity
 
 if TYPE_CHECKING:
@@ -98,38 +99,41 @@ def _intro(
     promotion: Promotion, environment: Mapping[str, Any], target_file: str
 ) -> str:
     p = promotion
+    name, source, target = md.cell(p.name), md.cell(p.source), md.cell(p.target)
+    version = md.code(str(p.version))
     if p.created:
         head = (
-            f"Adds **{p.name}** {_code(p.version)} to **{p.target}**, from "
-            f"**{p.source}** (the model is new in {p.target})."
+            f"Adds **{name}** {version} to **{target}**, from "
+            f"**{source}** (the model is new in {target})."
         )
     else:
         head = (
-            f"Promotes **{p.name}** {_code(p.version)} from **{p.source}** to "
-            f"**{p.target}** (which ran {_code(p.before)})."
+            f"Promotes **{name}** {version} from **{source}** to "
+            f"**{target}** (which ran {md.code(str(p.before))})."
         )
     rules = _section(_section(environment, "spec"), "promotion")
-    lines = [f"## {p.name} {p.version} to {p.target}", "", head, ""]
-    lines.append(f"Spec: {_code(target_file)}.")
+    lines = [f"## {name} {md.cell(str(p.version))} to {target}", "", head, ""]
+    lines.append(f"Spec: {md.code(target_file)}.")
     if rules:
-        said = [f"{p.target} takes versions from {rules.get('from', '?')}"]
+        said = [f"{target} takes versions from {md.cell(str(rules.get('from', '?')))}"]
         if "soak" in rules:
-            said.append(f"after a soak of {rules['soak']} there")
+            said.append(f"after a soak of {md.cell(str(rules['soak']))} there")
         if "approvals" in rules:
             n = rules["approvals"]
-            said.append(f"with {n} approval{'s' * (n != 1)}")
+            said.append(f"with {md.cell(str(n))} approval{'s' * (n != 1)}")
         lines.append(" ".join(said) + ".")
         if rules.get("from") not in (None, p.source):
             lines.append(
-                f"**Note:** this promotion comes from {p.source}, not from "
-                f"{rules['from']}."
+                f"**Note:** this promotion comes from {source}, not from "
+                f"{md.cell(str(rules['from']))}."
             )
     return "\n".join(lines)
 
 
 def _changes(promotion: Promotion) -> str:
+    source, target = md.cell(promotion.source), md.cell(promotion.target)
     title = (
-        f"### What comes from the {promotion.source} spec"
+        f"### What comes from the {source} spec"
         if promotion.created
         else "### What changes"
     )
@@ -138,22 +142,22 @@ def _changes(promotion: Promotion) -> str:
         lines += [
             (
                 f"A new spec: the scaffold of the model's type for "
-                f"{promotion.target} (`modelrail new`), with these fields of the "
-                f"{promotion.source} spec:"
+                f"{target} (`modelrail new`), with these fields of the "
+                f"{source} spec:"
             ),
             "",
         ]
-        header = f"| field | scaffold | {_cell(promotion.source)} |"
+        header = f"| field | scaffold | {source} |"
     else:
         header = "| field | before | after |"
     lines += [header, "| --- | --- | --- |"]
     lines += [
-        f"| {_code(c.field)} | {_value(c.before)} | {_value(c.after)} |"
+        f"| {md.code(c.field, cell=True)} | {_value(c.before)} | {_value(c.after)} |"
         for c in promotion.changes
     ]
     if promotion.notes:
         lines += ["", "To check by hand:", ""]
-        lines += [f"- {_cell(note)}" for note in promotion.notes]
+        lines += [f"- {md.cell(note)}" for note in promotion.notes]
     return "\n".join(lines)
 
 
@@ -161,12 +165,10 @@ def _canary(spec: Mapping[str, Any], target: str) -> str:
     from modelrail.units import human, seconds
 
     rollout = _section(spec, "rollout")
-    lines = [f"### Canary plan in {target}", ""]
+    lines = [f"### Canary plan in {md.cell(target)}", ""]
     if rollout.get("strategy") != "canary":
-        lines.append(
-            f"Strategy {_code(rollout.get('strategy'))}: no canary, the pods are "
-            "replaced directly."
-        )
+        strategy = md.code(str(rollout.get("strategy")))
+        lines.append(f"Strategy {strategy}: no canary, the pods are replaced directly.")
         return "\n".join(lines)
     steps = [s for s in rollout.get("steps", ()) if isinstance(s, dict)]
     lines += ["| step | weight | pause | analysis |", "| ---: | ---: | --- | --- |"]
@@ -181,7 +183,8 @@ def _canary(spec: Mapping[str, Any], target: str) -> str:
                     total += seconds(str(pause))
         analysis = "yes" if step.get("analysis") is True else "no"
         lines.append(
-            f"| {number} | {step.get('weight')} % | {_cell(str(pause or '-'))} | "
+            f"| {number} | {md.cell(str(step.get('weight')))} % "
+            f"| {md.cell(str(pause or ''), empty='-')} | "
             f"{analysis} |"
         )
     lines.append("")
@@ -190,7 +193,9 @@ def _canary(spec: Mapping[str, Any], target: str) -> str:
     lines.append(soak + (" (manual pauses not counted)." if manual else "."))
     plan = _section(rollout, "analysis")
     if plan:
-        said = ", ".join(f"{k} {_cell(str(v))}" for k, v in plan.items())
+        said = ", ".join(
+            f"{md.cell(str(k))} {md.cell(str(v))}" for k, v in plan.items()
+        )
         lines.append(f"Analysis: {said}.")
     if "currentStep" in rollout:
         current = rollout["currentStep"]
@@ -199,10 +204,10 @@ def _canary(spec: Mapping[str, Any], target: str) -> str:
             if isinstance(current, int) and 0 < current <= len(steps)
             else None
         )
-        at = f" ({weight} % of the traffic)" if weight is not None else ""
+        at = f" ({md.cell(str(weight))} % of the traffic)" if weight is not None else ""
         lines.append(
-            f"KServe: the canary is at step {current}{at}; each further step "
-            "is its own pull request (MR-ROLL-011)."
+            f"KServe: the canary is at step {md.cell(str(current))}{at}; each "
+            "further step is its own pull request (MR-ROLL-011)."
         )
     return "\n".join(lines)
 
@@ -213,32 +218,32 @@ def _evidence(spec: Mapping[str, Any]) -> str:
     registry = _section(model, "registry")
     if registry:
         lines.append(
-            f"- Registry: {_code(registry.get('name'))} version "
-            f"{_code(registry.get('version'))}"
+            f"- Registry: {md.code(str(registry.get('name')))} version "
+            f"{md.code(str(registry.get('version')))}"
         )
     evaluation = _section(model, "evaluation")
     lines.extend(
-        f"- Evaluation {key}: {_code(evaluation[key])}"
+        f"- Evaluation {key}: {md.code(str(evaluation[key]))}"
         for key in ("dataset", "date", "report")
         if key in evaluation
     )
     lines.extend(
-        f"- {key.capitalize()}: {_code(model[key])}"
+        f"- {key.capitalize()}: {md.code(str(model[key]))}"
         for key in ("artifact", "digest")
         if key in model
     )
     image = _section(spec, "serving").get("image")
     if image is not None:
-        lines.append(f"- Image: {_code(image)}")
+        lines.append(f"- Image: {md.code(str(image))}")
     metrics = _section(model, "metrics")
     baseline = _section(model, "baseline")
     base_metrics = _section(baseline, "metrics")
     if metrics:
         version = model.get("version")
+        base_version = baseline.get("version", baseline.get("system", ""))
         head = (
-            f"| metric | {_cell(str(version))} | baseline "
-            f"{_cell(str(baseline.get('version', baseline.get('system', '-'))))} | "
-            "ratio | "
+            f"| metric | {md.cell(str(version))} | baseline "
+            f"{md.cell(str(base_version), empty='-')} | ratio | "
             f"at least {RATIO * 100:.0f} % |"
         )
         lines += ["", head, "| --- | ---: | ---: | ---: | --- |"]
@@ -248,7 +253,7 @@ def _evidence(spec: Mapping[str, Any]) -> str:
             meets = "-" if ratio is None else ("yes" if ratio >= RATIO * 100 else "no")
             shown = "-" if ratio is None else f"{ratio} %"
             lines.append(
-                f"| {_cell(str(name))} | {_value(value)} | {_value(base)} | "
+                f"| {md.cell(str(name))} | {_value(value)} | {_value(base)} | "
                 f"{shown} | {meets} |"
             )
     return "\n".join(lines)
@@ -280,8 +285,9 @@ def _policies(report: Report) -> str:
         ]
         for finding in shown[:MAX_FINDINGS]:
             lines.append(
-                f"| {_code(str(finding.location))} | {finding.severity.label} | "
-                f"{finding.rule} | {_cell(finding.message)} |"
+                f"| {md.code(str(finding.location), cell=True)} "
+                f"| {finding.severity.label} | {md.cell(finding.rule)} "
+                f"| {md.cell(finding.message)} |"
             )
         if len(shown) > MAX_FINDINGS:
             lines += ["", f"... and {len(shown) - MAX_FINDINGS} more."]
@@ -295,7 +301,7 @@ def _policies(report: Report) -> str:
 def _rendered(rendered: Rendered | str) -> str:
     lines = ["### Rendered manifests", ""]
     if isinstance(rendered, str):
-        lines.append(f"Not rendered: {_cell(rendered)}")
+        lines.append(f"Not rendered: {md.cell(rendered)}")
         return "\n".join(lines)
     apps = rendered.apps()
     if not apps:
@@ -304,11 +310,11 @@ def _rendered(rendered: Rendered | str) -> str:
     lines += ["| app | added | changed | removed |", "| --- | --- | --- | --- |"]
     for app, states in apps.items():
         cells = [
-            ", ".join(_code(name) for name in states.get(state, ())) or "-"
+            ", ".join(md.code(name, cell=True) for name in states.get(state, ())) or "-"
             for state in ("added", "changed", "removed")
         ]
         where = f"rendered/{app}/" if app else "rendered/"
-        lines.append(f"| {_code(where)} | {' | '.join(cells)} |")
+        lines.append(f"| {md.code(where, cell=True)} | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 
@@ -318,32 +324,13 @@ def _section(data: Any, key: str) -> Mapping[str, Any]:
 
 
 def _value(value: Any) -> str:
+    """A spec value in a table cell: a code span, ``-`` for none."""
     if value is None:
         return "-"
     if isinstance(value, bool):
-        return _code("true" if value else "false")
-    if isinstance(value, (dict, list)):
-        return _code(json.dumps(value, sort_keys=True))
-    return _code(value)
-
-
-def _code(value: Any) -> str:
-    """``value`` as an inline code span that survives any backticks in it."""
-    text = _flat(str(value))
-    fence = "`"
-    while fence in text:
-        fence += "`"
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
-
-
-def _cell(text: str) -> str:
-    """Text that stays in one table cell and shows as written: no line break,
-    markup, HTML or mention (the check report's escaper)."""
-    from modelrail.reporters.markdown import escape
-
-    return escape(_flat(text))
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
+        text = "true" if value else "false"
+    elif isinstance(value, (dict, list)):
+        text = json.dumps(value, sort_keys=True)
+    else:
+        text = str(value)
+    return md.code(text, cell=True)

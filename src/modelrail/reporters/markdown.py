@@ -3,12 +3,12 @@
 A headline (clean, or how many errors, warnings and infos), a call-out when a
 policy crashed, a table of the findings (location, severity, rule, message,
 fix), and the waived findings in a collapsed ``<details>``. Every text from
-the files checked is escaped: Markdown and HTML syntax (pipes, backticks,
-``<``, ``>``, ``#``, brackets, ...) shows as itself, line breaks become
-``<br>``, and an ``@`` gets a zero-width space after it so that no message
-mentions (and notifies) anyone. A long message is cut, and the whole stays
-under GitHub's 65536-character limit for a comment: the rows that do not fit
-are left out, with a note of how many.
+the files checked is escaped (``modelrail.markdown.escape``): Markdown and
+HTML syntax (pipes, backticks, ``<``, ``>``, ``#``, brackets, ...) shows as
+itself, line breaks become ``<br>``, and an ``@`` gets a zero-width space
+after it so that no message mentions (and notifies) anyone. A long message
+is cut, and the whole stays under GitHub's 65536-character limit for a
+comment: the rows that do not fit are left out, with a note of how many.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from modelrail import markdown as md
 from modelrail.findings import Finding, Severity
 from modelrail.reporters.links import policy_doc
-from modelrail.reporters.text import printable, summary
+from modelrail.reporters.text import summary
 
 if TYPE_CHECKING:
     from modelrail.check.report import Report
@@ -26,31 +27,12 @@ if TYPE_CHECKING:
     from modelrail.reporters import RunInfo
 
 LIMIT = 65536  # characters in a GitHub comment
-CELL = 1000  # characters of one message or fix shown, before escaping
 CRASHES = 10  # crashes listed (a broken policy may crash on every spec)
-# ASCII punctuation Markdown may read as syntax, HTML's < > & and GitHub's
-# math delimiter $ included:
-# backslash-escaped, which CommonMark shows as the character itself (an entity
-# such as &lt; would too, but reads as noise wherever the Markdown is read raw)
-_PUNCTUATION = re.compile(r"([\\`*_\[\]#!|~<>&$])")
-_MENTION = re.compile(r"(?<!\w)@(?=[\w-])")
-
-
-def escape(text: str, *, limit: int = CELL) -> str:
-    """``text`` as inline Markdown that shows exactly that text, on one line."""
-    if len(text) > limit:
-        text = text[:limit] + "…"
-    lines = re.split(r"\r\n|\r|\n", text)
-    out = []
-    for part in lines:
-        part = _PUNCTUATION.sub(r"\\\1", printable(part))
-        out.append(_MENTION.sub("@&#8203;", part))
-    return "<br>".join(out)
 
 
 def render(report: Report, run: RunInfo) -> str:
     policies = {policy.id: policy for policy in report.rules}
-    head = [f"### modelrail check: {_headline(report)}", "", escape(summary(report))]
+    head = [f"### modelrail check: {_headline(report)}", "", md.escape(summary(report))]
     if report.crashes:
         head += [
             "",
@@ -61,7 +43,7 @@ def render(report: Report, run: RunInfo) -> str:
                 "the policy's owners."
             ),
             ">",
-            *(f"> - {escape(str(c))}" for c in report.crashes[:CRASHES]),
+            *(f"> - {md.escape(str(c))}" for c in report.crashes[:CRASHES]),
         ]
         if len(report.crashes) > CRASHES:
             head.append(f"> - and {len(report.crashes) - CRASHES} more")
@@ -132,16 +114,20 @@ def _headline(report: Report) -> str:
 
 def _rule(rule: str, policies: dict[str, Policy], run: RunInfo) -> str:
     url = run.docs_url(policy_doc(policies[rule])) if rule in policies else ""
-    cell = f"`{rule}`" if re.fullmatch(r"[A-Z0-9-]+", rule) else escape(rule)
+    cell = (
+        md.code(rule, cell=True)
+        if re.fullmatch(r"[A-Z0-9-]+", rule)
+        else md.escape(rule)
+    )
     return f"[{cell}]({url})" if url else cell
 
 
 def _row(finding: Finding, policies: dict[str, Policy], run: RunInfo) -> str:
     cells = [
-        escape(str(finding.location)),
+        md.escape(str(finding.location)),
         finding.severity.label,
         _rule(finding.rule, policies, run),
-        escape(finding.message),
-        escape(finding.waiver or finding.remediation),
+        md.escape(finding.message),
+        md.escape(finding.waiver or finding.remediation),
     ]
     return "| " + " | ".join(cells) + " |"

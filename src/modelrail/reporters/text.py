@@ -7,22 +7,13 @@ from typing import TYPE_CHECKING
 import click
 
 from modelrail.findings import Finding, Severity
+from modelrail.markdown import printable
 
 if TYPE_CHECKING:
     from modelrail.check.report import Report
     from modelrail.reporters import RunInfo
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
-
-
-def printable(text: str) -> str:
-    """Escape control and line-break characters: one finding is one line, so a
-    key or value holding a newline or an ANSI escape cannot forge another."""
-    if text.isprintable():
-        return text
-    return "".join(
-        c if c.isprintable() else c.encode("unicode_escape").decode() for c in text
-    )
 
 
 def line(finding: Finding, *, color: bool = False) -> str:
