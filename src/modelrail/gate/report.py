@@ -2,7 +2,10 @@
 JSON (an attestation stored next to the promotion commit).
 
 Pure and deterministic: the same result gives the same bytes (sorted keys,
-no clock: the time in it is the run's ``at``, which ``--at`` fixes).
+no clock: the time in it is the run's ``at``, which ``--at`` fixes). In the
+Markdown every value is escaped (``modelrail.markdown``): what Prometheus, the
+registry or a spec says shows as written, and adds no markup, HTML, link,
+mention or table cell.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from modelrail import markdown as md
 from modelrail.gate.evidence import Item, Verdict, show
 
 if TYPE_CHECKING:
@@ -119,31 +123,30 @@ def as_text(result: Result, tool_version: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ") or "-"
-
-
 def as_markdown(result: Result, tool_version: str) -> str:
     inputs = result.inputs
     mark = _OUTCOME_MARKS[result.outcome]
     lines = [
         (
-            f"### {mark} modelrail gate: `{inputs.model}` {inputs.version} into "
-            f"{inputs.environment}: {result.outcome}"
+            f"### {mark} modelrail gate: {md.code(inputs.model)} "
+            f"{md.cell(inputs.version)} into {md.cell(inputs.environment)}: "
+            f"{result.outcome}"
         ),
         "",
         (
-            f"SLO record of **{inputs.source}** (namespace `{inputs.namespace}`) "
-            f"over {inputs.window} until {inputs.at_text}, from Prometheus "
-            f"`{inputs.prometheus_url}`; model evidence from the MLflow registry "
-            f"`{inputs.registry_url}`. {_counts(result.items)}."
+            f"SLO record of **{md.cell(inputs.source)}** (namespace "
+            f"{md.code(inputs.namespace)}) over {md.cell(inputs.window)} until "
+            f"{md.cell(inputs.at_text)}, from Prometheus "
+            f"{md.code(inputs.prometheus_url)}; model evidence from the MLflow "
+            f"registry {md.code(inputs.registry_url)}. {_counts(result.items)}."
         ),
         "",
         "| Evidence | Value | Threshold | Verdict |",
         "| --- | --- | --- | --- |",
     ]
     lines.extend(
-        f"| {_cell(i.title)} | {_cell(i.value)} | {_cell(i.threshold)} | "
+        f"| {md.cell(i.title, empty='-')} | {md.cell(i.value, empty='-')} "
+        f"| {md.cell(i.threshold, empty='-')} | "
         f"{_MARKS[i.verdict]} {i.verdict.value} |"
         for i in result.items
     )
@@ -151,14 +154,15 @@ def as_markdown(result: Result, tool_version: str) -> str:
     if notes:
         lines.append("")
         lines.extend(
-            f"- **{_cell(i.title)}** ({i.verdict.value}): {i.detail}" for i in notes
+            f"- **{md.cell(i.title)}** ({i.verdict.value}): {md.cell(i.detail)}"
+            for i in notes
         )
     ratio = show(inputs.ratio * 100)
     lines += [
         "",
         (
             f"<sub>modelrail {tool_version}; quality gate {ratio} % of the "
-            f"baseline (MR-MDL-003); spec `{inputs.spec_file}`.</sub>"
+            f"baseline (MR-MDL-003); spec {md.code(inputs.spec_file)}.</sub>"
         ),
     ]
     return "\n".join(lines) + "\n"

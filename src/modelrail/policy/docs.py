@@ -2,7 +2,10 @@
 
 Pure functions from a ``Catalog`` to text. ``docs/policies.md`` is
 ``markdown(catalog)`` and ``docs/checklist-coverage.md`` is
-``coverage(catalog)``; a test fails when either file is stale.
+``coverage(catalog)``; a test fails when either file is stale. In both, text
+is escaped (``modelrail.markdown``: a ``<model>`` in a fix shows, instead of
+being taken for an HTML tag), but a policy's rationale, which its author
+writes in Markdown.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import textwrap
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from modelrail import markdown as md
 from modelrail.policy import TIERS
 
 if TYPE_CHECKING:
@@ -191,7 +195,8 @@ def markdown(catalog: Catalog) -> str:
     for policy in catalog.registry:
         levels = catalog.severities(policy)
         out.append(
-            f"| [{policy.id}](#{_anchor(policy)}) | `{policy.name}` | {_cell(policy.title)} | "
+            f"| [{policy.id}](#{_anchor(policy)}) | {md.code(policy.name, cell=True)} "
+            f"| {md.cell(policy.title)} | "
             + " | ".join(levels[t] for t in TIERS)
             + f" | {'yes' if policy.waivable else 'no'} |"
         )
@@ -205,7 +210,7 @@ def markdown(catalog: Catalog) -> str:
 
 def _section(catalog: Catalog, policy: Policy) -> list[str]:
     levels = catalog.severities(policy)
-    out = [f"### {policy.id} {policy.name}", "", f"**{policy.title}**", ""]
+    out = [f"### {policy.id} {policy.name}", "", f"**{md.cell(policy.title)}**", ""]
     if policy.rationale:
         out += [policy.rationale, ""]
     out.append("- Severity: " + ", ".join(f"{t} **{levels[t]}**" for t in TIERS))
@@ -213,18 +218,22 @@ def _section(catalog: Catalog, policy: Policy) -> list[str]:
     out.append(f"- Waivable: {'yes' if policy.waivable else 'no'}")
     for name, values in catalog.options(policy).items():
         out.append(
-            f"- Option `{name}`: "
-            + ", ".join(f"{t} `{_value(values[t])}`" for t in TIERS)
+            f"- Option {md.code(name)}: "
+            + ", ".join(f"{t} {md.code(_value(values[t]))}" for t in TIERS)
         )
-    out.append(f"- Source: `{policy.path}`")
+    out.append(f"- Source: {md.code(policy.path)}")
     items = catalog.items_of(policy)
     if items:
         out += ["", "Checklist items:", ""]
-        out += [f"- {i['text']} *({i['source']}: {i['section']})*" for i in items]
-    out += ["", f"How to fix: {policy.remediation}"]
+        out += [
+            f"- {md.cell(i['text'])} *({md.cell(i['source'])}: "
+            f"{md.cell(i['section'])})*"
+            for i in items
+        ]
+    out += ["", f"How to fix: {md.cell(policy.remediation)}"]
     for label, snippets in (("Fails", policy.fails), ("Passes", policy.passes)):
         for snippet in snippets:
-            out += ["", f"{label}:", "", "```yaml", snippet.rstrip("\n"), "```"]
+            out += ["", f"{label}:", "", md.block(snippet.rstrip("\n"), "yaml")]
     return out
 
 
@@ -254,7 +263,7 @@ def coverage(catalog: Catalog) -> str:
         + ".",
     ]
     for source, meta in catalog.sources.items():
-        out += ["", f"## {meta['title']}", "", f"`{meta['file']}`"]
+        out += ["", f"## {md.cell(meta['title'])}", "", md.code(meta["file"])]
         section = None
         for item in items:
             if item["source"] != source:
@@ -263,12 +272,12 @@ def coverage(catalog: Catalog) -> str:
                 section = item["section"]
                 out += [
                     "",
-                    f"### {section}",
+                    f"### {md.cell(section)}",
                     "",
                     "| Item | Enforced by |",
                     "| --- | --- |",
                 ]
-            out.append(f"| {_cell(item['text'])} | {_cell(_enforced(catalog, item))} |")
+            out.append(f"| {md.cell(item['text'])} | {_enforced(catalog, item)} |")
     return "\n".join(out) + "\n"
 
 
@@ -292,25 +301,23 @@ def _enforced(catalog: Catalog, item: dict[str, Any]) -> str:
             if policy_id in catalog.registry
             else "?"
         )
-        parts.append(f"[{policy_id}](policies.md#{policy_id.lower()}-{name}) `{name}`")
-    parts += [f"field `{p}`" for p in item.get("schema", ())]
-    if "evidence" in item:
         parts.append(
-            f"evidence link `compliance.evidence.{item['evidence']}` (MR-CMP-004)"
+            f"[{policy_id}](policies.md#{policy_id.lower()}-{name}) "
+            f"{md.code(name, cell=True)}"
         )
+    parts += [f"field {md.code(p, cell=True)}" for p in item.get("schema", ())]
+    if "evidence" in item:
+        evidence = md.code(f"compliance.evidence.{item['evidence']}", cell=True)
+        parts.append(f"evidence link {evidence} (MR-CMP-004)")
     if "planned" in item:
-        parts.append(f"planned: {item['planned']}")
+        parts.append(f"planned: {md.cell(item['planned'])}")
     if "left_out" in item:
-        parts.append(f"left out: {item['left_out']}")
+        parts.append(f"left out: {md.cell(item['left_out'])}")
     return "; ".join(parts)
 
 
 def _anchor(policy: Policy) -> str:
     return f"{policy.id.lower()}-{policy.name}"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _value(value: Any) -> str:
