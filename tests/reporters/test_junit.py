@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.reporters import sample
 
+from modelrail.commonmark import printable
 from modelrail.findings import Finding, Location, Severity
-from modelrail.markdown import printable
 from modelrail.reporters import RunInfo, junit
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from tests.reporters import sample
 
 from modelrail.check.report import Report
+from modelrail.commonmark import CELL, printable
 from modelrail.findings import Finding, Location, Severity
-from modelrail.markdown import CELL, printable
 from modelrail.policy.engine import Crash
 from modelrail.reporters import RunInfo, markdown
 

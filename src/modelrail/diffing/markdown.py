@@ -7,7 +7,7 @@ block. The whole stays under ``LIMIT`` characters (a GitHub comment holds
 65,536): what does not fit is left out from the end, and a last line says
 what and how to see it.
 
-Everything taken from the repository is escaped (``modelrail.markdown``):
+Everything taken from the repository is escaped (``modelrail.commonmark``):
 inline text escapes Markdown and HTML (and ``@``, so a description mentions
 nobody), values go in code spans, diffs in a fence longer than any run of
 backticks they hold.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from modelrail import markdown as md
+from modelrail import commonmark as md
 from modelrail.diffing.results import ADDED, CHANGED, REMOVED
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@ JSON (an attestation stored next to the promotion commit).
 
 Pure and deterministic: the same result gives the same bytes (sorted keys,
 no clock: the time in it is the run's ``at``, which ``--at`` fixes). In the
-Markdown every value is escaped (``modelrail.markdown``): what Prometheus, the
+Markdown every value is escaped (``modelrail.commonmark``): what Prometheus, the
 registry or a spec says shows as written, and adds no markup, HTML, link,
 mention or table cell.
 """
@@ -14,7 +14,7 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from modelrail import markdown as md
+from modelrail import commonmark as md
 from modelrail.gate.evidence import Item, Verdict, show
 
 if TYPE_CHECKING:

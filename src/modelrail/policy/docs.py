@@ -3,7 +3,7 @@
 Pure functions from a ``Catalog`` to text. ``docs/policies.md`` is
 ``markdown(catalog)`` and ``docs/checklist-coverage.md`` is
 ``coverage(catalog)``; a test fails when either file is stale. In both, text
-is escaped (``modelrail.markdown``: a ``<model>`` in a fix shows, instead of
+is escaped (``modelrail.commonmark``: a ``<model>`` in a fix shows, instead of
 being taken for an HTML tag), but a policy's rationale, which its author
 writes in Markdown.
 """
@@ -16,7 +16,7 @@ import textwrap
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from modelrail import markdown as md
+from modelrail import commonmark as md
 from modelrail.policy import TIERS
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import json
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from modelrail import markdown as md
+from modelrail import commonmark as md
 from modelrail.findings import Severity
 
 if TYPE_CHECKING:

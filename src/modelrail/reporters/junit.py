@@ -28,8 +28,8 @@ from collections import defaultdict
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from modelrail.commonmark import printable
 from modelrail.findings import Finding, Severity
-from modelrail.markdown import printable
 from modelrail.reporters.text import line
 from modelrail.repository.layout import ENVIRONMENT_FILE, WAIVERS_FILE
 from modelrail.rules import LOAD, SCHEMA, engine_rule

@@ -3,7 +3,7 @@
 A headline (clean, or how many errors, warnings and infos), a call-out when a
 policy crashed, a table of the findings (location, severity, rule, message,
 fix), and the waived findings in a collapsed ``<details>``. Every text from
-the files checked is escaped (``modelrail.markdown.escape``): Markdown and
+the files checked is escaped (``modelrail.commonmark.escape``): Markdown and
 HTML syntax (pipes, backticks, ``<``, ``>``, ``#``, brackets, ...) shows as
 itself, line breaks become ``<br>``, and an ``@`` gets a zero-width space
 after it so that no message mentions (and notifies) anyone. A long message
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from modelrail import markdown as md
+from modelrail import commonmark as md
 from modelrail.findings import Finding, Severity
 from modelrail.reporters.links import policy_doc
 from modelrail.reporters.text import summary

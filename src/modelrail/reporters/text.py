@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from modelrail.commonmark import printable
 from modelrail.findings import Finding, Severity
-from modelrail.markdown import printable
 
 if TYPE_CHECKING:
     from modelrail.check.report import Report

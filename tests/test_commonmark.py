@@ -1,4 +1,4 @@
-"""``modelrail.markdown``: text from outside, shown as itself in Markdown.
+"""``modelrail.commonmark``: text from outside, shown as itself in Markdown.
 
 The unit tests pin each helper's output. The property injects arbitrary text
 as a value into every Markdown writer (the check report, the diff comment,
@@ -33,7 +33,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tests.reporters import sample
 
-from modelrail import markdown as md
+from modelrail import commonmark as md
 from modelrail.check.runner import Report
 from modelrail.diffing import markdown as diff_markdown
 from modelrail.diffing.results import (
