@@ -55,6 +55,7 @@ BASE = "main"  # its branch: the commit before the promotion
 PROMOTE_FROM, PROMOTE_TO = "staging", "prod"
 PREFERRED_MODEL = "fraud-detector"
 BODY = "pr-body.md"  # promote --body, written to T/ (outside the repository)
+COMMITS = "commits"  # in T/out-*: the ids of the commits made, oldest first
 
 COMMANDS = ("check", "diff", "explain", "gate", "new", "policies", "promote", "render")
 CHECK_FORMATS = ("github", "json", "junit", "markdown", "sarif", "text")
@@ -291,15 +292,41 @@ def collect(
                 shutil.copytree(path, folder / path.name)
             elif path.is_file():
                 shutil.copy2(path, folder / path.name)
+    # the commits made here, oldest first (main, then the promotion): their
+    # ids follow from the committed inputs, so they are compared by position
+    made = run_git(tree, "rev-list", "--all", "--topo-order", "--reverse", env=env)
+    (out / COMMITS).write_bytes(made)
     return time.perf_counter() - start
+
+
+def positions(out: Path) -> dict[bytes, bytes]:
+    """Each commit id the script made on one side (in full and as the 12
+    characters commands show) -> its position, ``<commit 1>`` for main."""
+    found: dict[bytes, bytes] = {}
+    for number, commit in enumerate((out / COMMITS).read_bytes().split(), 1):
+        name = f"<commit {number}>".encode()
+        found[commit] = name
+        found[commit[:12]] = name
+    return found
+
+
+def named(data: bytes, ids: dict[bytes, bytes]) -> bytes:
+    for commit in sorted(ids, key=len, reverse=True):  # full ids first
+        data = data.replace(commit, ids[commit])
+    return data
 
 
 def files(folder: Path) -> set[str]:
     return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
-def compare(before: Path, after: Path) -> list[str]:
-    """The differences between two output folders: empty when identical."""
+def compare(
+    before: Path,
+    after: Path,
+    ids: tuple[dict[bytes, bytes], dict[bytes, bytes]] = ({}, {}),
+) -> list[str]:
+    """The differences between two output folders: empty when identical
+    (with ``ids``: once each side's commit ids are named by position)."""
     lines: list[str] = []
     for path in sorted(files(before) | files(after)):
         old, new = before / path, after / path
@@ -307,9 +334,11 @@ def compare(before: Path, after: Path) -> list[str]:
             lines.append(f"only in BEFORE: {path}")
         elif not old.exists():
             lines.append(f"only in AFTER: {path}")
-        elif old.read_bytes() != new.read_bytes():
-            a = old.read_bytes().decode(errors="replace").splitlines()
-            b = new.read_bytes().decode(errors="replace").splitlines()
+        elif (a_bytes := named(old.read_bytes(), ids[0])) != (
+            b_bytes := named(new.read_bytes(), ids[1])
+        ):
+            a = a_bytes.decode(errors="replace").splitlines()
+            b = b_bytes.decode(errors="replace").splitlines()
             diff = list(
                 difflib.unified_diff(
                     a, b, f"BEFORE/{path}", f"AFTER/{path}", lineterm=""
@@ -322,12 +351,18 @@ def compare(before: Path, after: Path) -> list[str]:
 
 def report(top: Path, names: list[str], limit: int) -> int:
     """Print one line per output (and a diff under each that differs); the
-    number that differ."""
+    number that differ. ``same*``: the same once the ids of the commits made
+    here are named by position (they differ when the committed inputs do)."""
     differ = 0
+    ids = (positions(top / "out-BEFORE"), positions(top / "out-AFTER"))
+    starred = False
     for name in names:
-        lines = compare(top / "out-BEFORE" / name, top / "out-AFTER" / name)
+        before, after = top / "out-BEFORE" / name, top / "out-AFTER" / name
+        lines = compare(before, after, ids)
         if not lines:
-            print(f"same     {name}")
+            exact = not compare(before, after)
+            starred = starred or not exact
+            print(f"{'same    ' if exact else 'same*   '} {name}")
             continue
         differ += 1
         print(f"DIFFERS  {name}")
@@ -335,6 +370,12 @@ def report(top: Path, names: list[str], limit: int) -> int:
             print(f"    {line}")
         if len(lines) > limit:
             print(f"    ... {len(lines) - limit} more line(s)")
+    if starred:
+        print(
+            "* the same once the ids of the commits made here are named by "
+            "position (<commit 1> is main, <commit 2> the promotion): the "
+            "committed inputs differ (see 'inputs'), so their ids do"
+        )
     return differ
 
 
