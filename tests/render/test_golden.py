@@ -127,6 +127,9 @@ def _predictive_none(tree: dict[str, bytes], env: str) -> None:
             assert metric[condition].startswith("len(result) > 0 && ")
     assert not any(rel.startswith(f"{folder}/ingress") for rel in tree)
     assert "replicas" not in rollout["spec"]  # the HPA owns the count
+    # no rollback.window: back to one of the last 3 stable revisions at once
+    assert rollout["spec"]["rollbackWindow"] == {"revisions": 3}
+    assert rollout["spec"]["revisionHistoryLimit"] == 3
 
 
 def _recommendation_nginx(tree: dict[str, bytes], env: str) -> None:
@@ -246,6 +249,10 @@ def _istio(tree: dict[str, bytes], env: str) -> None:
         "routes": ["primary"],
     }
     assert "ingress.yaml" not in {rel.rsplit("/", 1)[-1] for rel in tree}
+    # rollback.window 5: the Rollout keeps the 5 old ReplicaSets it reaches
+    spec = _load(tree, f"{folder}/rollout.yaml")["spec"]
+    assert spec["rollbackWindow"] == {"revisions": 5}
+    assert spec["revisionHistoryLimit"] == 5
     # this environment's collector speaks OTLP over gRPC
     container = _load(tree, f"{folder}/rollout.yaml")["spec"]["template"]["spec"][
         "containers"

@@ -352,6 +352,20 @@ MODEL_DEPLOYMENT_CASES: dict[str, MutationCase] = {
                   "'yes please'"),),
         "write true or false",
     ),
+    "rollback-window-maximum": (
+        FRAUD, '    previousVersion: "3.1.4"\n',
+        '    window: {revisions: 11}\n    previousVersion: "3.1.4"\n',
+        74, 25, ("spec.rollback.window.revisions: 11 is above the maximum 10",),
+        "how many recent stable revisions Argo Rollouts keeps",
+    ),
+    "rollback-revert-at-pattern": (
+        FRAUD, '    previousVersion: "3.1.4"\n',
+        ('    previousVersion: "3.1.4"\n'
+         '    revert: {from: "3.3.0", reason: INC-7, at: "2026-11-12 09:30"}\n'),
+        75, 48, ("spec.rollback.revert.at is '2026-11-12 09:30', which is not valid",
+                 "a moment in UTC, RFC 3339 with a Z"),
+        "write it in the form described",
+    ),
     "monitoring-missing-required": (
         FRAUD, "accuracy: {metric: accuracy, floor: 0.91}", "accuracy: {metric: accuracy}",
         80, 5, ("missing required key 'floor' in spec.monitoring.accuracy",),

@@ -39,6 +39,10 @@ RESERVED_PREFIXES = ("app.kubernetes.io/", "modelrail.io/")
 
 # The AnalysisTemplate argument a canary step fills with the new pods' hash.
 CANARY_HASH = "canary-hash"
+# Argo Rollouts' rollbackWindow when the spec sets none (rollback.window), and
+# the old ReplicaSets a Rollout keeps at least (revisionHistoryLimit).
+ROLLBACK_WINDOW = 3
+HISTORY_LIMIT = 3
 
 
 class SpecError(ModelrailError):
@@ -170,7 +174,20 @@ def model_facts(doc: Document, env: Mapping[str, Any], source: str) -> dict[str,
         "progress_deadline_abort": bool(
             spec.get("rollback", {}).get("automatic", False)
         ),
+        "rollback_window": rollback_window(data),
+        # a rollback can only be fast to a ReplicaSet that still exists: keep
+        # at least as many old ones as the window reaches back
+        "history_limit": max(HISTORY_LIMIT, rollback_window(data)),
     }
+
+
+def rollback_window(spec: Mapping[str, Any]) -> int:
+    """The Rollout's ``rollbackWindow.revisions``: ``rollback.window.revisions``
+    of the spec (its data), else :data:`ROLLBACK_WINDOW`. Going back to one of
+    that many recent stable revisions, Argo Rollouts skips the canary steps
+    and their analysis (docs/rollback.md)."""
+    window = spec["spec"].get("rollback", {}).get("window", {})
+    return int(window.get("revisions", ROLLBACK_WINDOW))
 
 
 def _check_analysis(doc: Document, env: Mapping[str, Any]) -> None:
