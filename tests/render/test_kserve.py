@@ -15,6 +15,8 @@ import pytest
 from modelrail.render import facts, kserve, refusals
 from modelrail.render.facts import SpecError
 from modelrail.repository.loader import Document, load_file, load_text
+from testing import rollback
+from testing.promote import run
 from testing.render import make_repo, read_tree, render_repo
 from testing.repo import FIXTURE, bundled, line_of, replace_once
 
@@ -172,3 +174,37 @@ def test_rendered_churn_predictor_has_no_argo_rollouts_resources() -> None:
     ).read_text()
     assert "canaryTrafficPercent:" not in prod  # fully rolled out
     assert "canaryTrafficPercent: 25" in staging
+
+
+def _prod(text: str) -> dict[str, Any]:
+    """The predictor of production's churn-predictor written as ``text``."""
+    source = "environments/prod/churn-predictor.yaml"
+    doc = load_text(text, source)
+    env = load_file(FIXTURE / "environments" / "prod" / "environment.yaml").data
+    return kserve.values(doc, facts.model_facts(doc, env, source))["predictor"]
+
+
+def test_rollback_phase_1_sends_all_traffic_to_the_previous_revision() -> None:
+    """A KServe rollback's first change (issue 17) sets currentStep 0 on the
+    spec being rolled back: canaryTrafficPercent 0, so KServe sends all the
+    traffic to the last revision rolled out, and nothing else of the
+    predictor changes (no new Knative revision to start)."""
+    promoted = run("churn-predictor").text  # 1.5.0 at step 1, as promote writes
+    phase1 = rollback.current_step(promoted, 0)
+    before, after = _prod(promoted), _prod(phase1)
+    assert before["canaryTrafficPercent"] == 10
+    assert after["canaryTrafficPercent"] == 0
+    del before["canaryTrafficPercent"], after["canaryTrafficPercent"]
+    assert after == before
+
+
+def test_rollback_phase_2_renders_the_predictor_that_ran() -> None:
+    """The second change restores 1.4.2's spec.model and image, declared, with
+    no currentStep: the predictor is the one rendered before the promotion."""
+    ran = (FIXTURE / "environments/prod/churn-predictor.yaml").read_text("utf-8")
+    phase1 = rollback.current_step(run("churn-predictor").text, 0)
+    phase2 = rollback.current_step(
+        rollback.declare(rollback.restore(phase1, ran), "1.5.0"), None
+    )
+    assert "canaryTrafficPercent" not in _prod(phase2)
+    assert _prod(phase2) == _prod(ran)
