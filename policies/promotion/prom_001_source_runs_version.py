@@ -6,9 +6,11 @@ promotion source (``environment.yaml`` ``spec.promotion.from``) must run the
 same model version with the same digest, the same artifact and the same
 serving image. A digest or image that differs for the same version is a
 model nobody tested. Judged with ``check --base`` on the specs whose version,
-digest, artifact or image the change sets (a declared rollback, and the
-first environment of the chain, are not promotions). A version that skipped
-an environment is MR-PROM-002's.
+digest, artifact or image the change sets. A version going back is no
+promotion but a rollback (MR-PROM-004 judges it): the source has usually
+moved on from the version it restores, and what ran here needs no proof from
+it. Nor is the first environment of the chain promoted into. A version that
+skipped an environment is MR-PROM-002's.
 
 Fails::
 

@@ -6,7 +6,9 @@ production from test (or from dev) skipped staging's evidence, whatever its
 numbers say. The chain is the environments' ``spec.promotion.from``
 (dev -> test -> staging -> prod): a version entering an environment whose
 source does not run it, but that an environment further up does, skipped
-that source. Judged with ``check --base``.
+that source. A version going back (a rollback, MR-PROM-004's) passes through
+no chain: it ran here before, wherever the other environments are now.
+Judged with ``check --base``.
 
 Fails::
 

@@ -10,7 +10,9 @@ not yet committed in the source has not started its soak. Judged by
 ``check --base REF`` against REF, and by a plain ``check`` in a git checkout
 against HEAD (an uncommitted promotion); the checkout needs the full git
 history (outside git, or in a shallow clone, a plain check skips it and says
-so).
+so). A version going back (a rollback, MR-PROM-004's) soaks nothing: it
+returns to what already ran here, and waiting would keep users on the version
+being rolled back.
 
 Fails::
 

@@ -4,8 +4,12 @@ A lower version is either a rollback, which goes back to what ran before
 and needs no new soak, or a mistake (a stale branch, a wrong merge) that
 silently undoes a release. ``spec.rollback.revert`` tells them apart: it
 names the version being rolled back (the one the base of the change ran)
-and why. A promotion (a version going up) must remove a revert left from
-an earlier rollback. Judged with ``check --base``.
+and why (``at``: when, optional). A declared rollback may also go back to the
+base's ``rollback.previousVersion`` where neither version precedes the other
+(``3.2.0+build.7`` back to ``3.2.0+build.6``). A promotion (a version going
+up) must remove a revert left from an earlier rollback, and cannot declare
+one. Judged with ``check --base``; docs/rollback.md says which rules a
+declared rollback is spared and which still hold it.
 
 Fails::
 
@@ -38,7 +42,6 @@ from typing import TYPE_CHECKING
 from modelrail.findings import Severity
 from modelrail.policy import Hit
 from modelrail.promotion import move
-from modelrail.versions import lower
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -61,7 +64,7 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
     version = str(spec.model["version"])
     before = str(moved.base.model["version"])
     revert = spec.rollback.get("revert")
-    if lower(version, before):
+    if moved.revert:  # going back: lower, or (declared) the previousVersion
         if revert is None:
             yield Hit(
                 "/spec/model/version",
@@ -75,9 +78,17 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
                 f"{env.name} ran {before}",
             )
     elif revert is not None and version != before:
-        yield Hit(
-            "/spec/rollback/revert",
-            f"version {version} replaces {before}, but rollback.revert (from "
-            f"{revert['from']}) is left from an earlier rollback: a promotion "
-            "is not a rollback",
-        )
+        if moved.base.rollback.get("revert") == revert:
+            yield Hit(
+                "/spec/rollback/revert",
+                f"version {version} replaces {before}, but rollback.revert (from "
+                f"{revert['from']}) is left from an earlier rollback: a promotion "
+                "is not a rollback",
+            )
+        else:
+            yield Hit(
+                "/spec/rollback/revert",
+                f"rollback.revert declares a rollback from {revert['from']}, but "
+                f"version {version} replaces {before} and is not lower: a "
+                "promotion is not a rollback",
+            )

@@ -3,6 +3,9 @@
 The first step is the one that meets a defect nobody has seen yet, so it must
 be small enough that the users it reaches are few: the checklist starts with
 a 1 % pilot and a 5-10 % canary. The limit is ``maximum`` (10 by default).
+A declared rollback that keeps the plan is not held by it: it restores a
+version that ran at full traffic, and Argo Rollouts skips the steps for it
+(docs/rollback.md); the plan is judged again with the next promotion.
 
 Fails::
 
@@ -32,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
 from modelrail.policy import Hit
+from modelrail.promotion import skips_plan
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -50,7 +54,7 @@ class Options:
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
-    if spec.rollout["strategy"] != "canary":
+    if spec.rollout["strategy"] != "canary" or skips_plan(spec, ctx):
         return
     steps = spec.steps
     if not steps:

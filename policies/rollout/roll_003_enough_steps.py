@@ -4,6 +4,8 @@ Each step is a chance to stop: with two (10 -> 100) the jump from the first
 small share to everyone is taken on the strength of a single observation.
 The checklist's progression is 10 -> 25 -> 50 -> 100; ``minimum`` (3 by
 default, counting the final 100 % step) keeps at least one step in between.
+A declared rollback that keeps the plan is not held by it: it walks no steps
+(docs/rollback.md); the plan is judged again with the next promotion.
 
 Fails::
 
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
 from modelrail.policy import Hit
+from modelrail.promotion import skips_plan
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -50,7 +53,7 @@ class Options:
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
-    if spec.rollout["strategy"] != "canary":
+    if spec.rollout["strategy"] != "canary" or skips_plan(spec, ctx):
         return
     steps = spec.steps
     if not steps:

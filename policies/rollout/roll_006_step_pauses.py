@@ -3,7 +3,9 @@
 Without a pause the controller moves to the next weight at once: the
 analysis has no time to measure the canary and the step protects nobody.
 The pause is the time the canary is watched at that weight (``manual``
-counts here; MR-ROLL-008 says where it may be used).
+counts here; MR-ROLL-008 says where it may be used). A declared rollback
+that keeps the plan is not held by it: it pauses nowhere (docs/rollback.md);
+the plan is judged again with the next promotion.
 
 Fails::
 
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
 from modelrail.policy import Hit
+from modelrail.promotion import skips_plan
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -45,7 +48,7 @@ REMEDIATION = "Give every canary step below 100 % a pause, such as pause: 2h."
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
-    if spec.rollout["strategy"] != "canary":
+    if spec.rollout["strategy"] != "canary" or skips_plan(spec, ctx):
         return
     for index, step in enumerate(spec.steps):
         if step["weight"] < 100 and "pause" not in step:

@@ -3,7 +3,10 @@
 A pause only waits; an analysis measures the canary against the SLOs (error
 rate, latency) and aborts the rollout when it fails, which is what makes a
 canary safe without a person watching. The analysis settings say how often
-it measures and how many failed measurements abort.
+it measures and how many failed measurements abort. A declared rollback
+that keeps the plan is not held by it: it returns to a version measured
+before, and Argo Rollouts runs no step analysis for it (docs/rollback.md);
+the plan is judged again with the next promotion.
 
 Fails::
 
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
 from modelrail.policy import Hit
+from modelrail.promotion import skips_plan
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -50,7 +54,7 @@ REMEDIATION = (
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
-    if spec.rollout["strategy"] != "canary":
+    if spec.rollout["strategy"] != "canary" or skips_plan(spec, ctx):
         return
     steps = spec.steps
     for index, step in enumerate(steps):

@@ -6,7 +6,10 @@ inputs of 20:00. A production canary phase of 24-48 hours (the checklist)
 shows the new version a full daily cycle before it takes all the traffic.
 ``minimum`` is 24h. Only pauses of steps below 100 % count: once all the
 traffic is on the new version there is no canary left to watch. A ``manual``
-pause counts as nothing, since no one knows how long it will last.
+pause counts as nothing, since no one knows how long it will last. A
+declared rollback that keeps the plan is not held by it: a day of canary
+would keep most users on the version being rolled back (docs/rollback.md);
+the plan is judged again with the next promotion.
 
 Fails::
 
@@ -36,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
 from modelrail.policy import Hit
+from modelrail.promotion import skips_plan
 from modelrail.units import human, seconds
 
 if TYPE_CHECKING:
@@ -55,7 +59,7 @@ class Options:
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
-    if spec.rollout["strategy"] != "canary":
+    if spec.rollout["strategy"] != "canary" or skips_plan(spec, ctx):
         return
     steps = spec.steps
     if not steps:

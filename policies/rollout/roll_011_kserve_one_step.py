@@ -15,6 +15,13 @@ that promise:
   of 100 %, or one past the last step); a new version starts at step 0 or
   1, never straight at full traffic.
 
+A declared rollback (``rollback.revert``, MR-PROM-004) is not a new version:
+it restores one that ran at full traffic, and may take it back there at once.
+So may a later change that keeps the base's revert and the restored version
+(a KServe rollback sends the traffic back with ``currentStep: 0`` first, then
+restores the version: docs/rollback.md). A revert the base did not declare,
+on a version that does not go back, spares nothing.
+
 Without ``--base``, or for a spec that is new in the change, only the range
 is judged.
 
@@ -50,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail.findings import Severity
 from modelrail.policy import Hit
+from modelrail.promotion import restored
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -84,6 +92,8 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
     before = ctx.base_spec(spec)
     if before is None or before.serving.get("runtime") != "kserve":
         return
+    if restored(spec, ctx):
+        return  # back to a version that ran at full traffic
     where = pointer if current is not None else "/spec/rollout"
     if _revision(spec.body) != _revision(before.body):
         if current is None or current > 1:
