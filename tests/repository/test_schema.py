@@ -346,6 +346,19 @@ MODEL_DEPLOYMENT_CASES: dict[str, MutationCase] = {
                  "duration such as 30s"),
         "write it in the form described",
     ),
+    "rollback-trigger-enum": (
+        FRAUD, "    automatic: true\n",
+        "    automatic: true\n    triggers: [accuracy-floor, latency-high]\n",
+        73, 32, (("spec.rollback.triggers[1] is 'latency-high', not one of "
+                  "'accuracy-floor', 'error-budget-burn'"),),
+        "use one of 'accuracy-floor', 'error-budget-burn'",
+    ),
+    "rollback-trigger-twice": (
+        FRAUD, "    automatic: true\n",
+        "    automatic: true\n    triggers: [accuracy-floor, accuracy-floor]\n",
+        73, 15, ("spec.rollback.triggers: the list repeats an item",),
+        "the alerts that ask for a rollback",
+    ),
     "rollback-wrong-type": (
         FRAUD, "    automatic: true\n", "    automatic: yes please\n",
         72, 16, (("spec.rollback.automatic must be true or false, not the string "

@@ -5,6 +5,26 @@ Every threshold is computed with exact decimals from the spec's own numbers
 (``100 - 99.9`` is ``0.001`` here, never ``0.0009999999999999432``), and the
 burn-rate windows and factors come from ``modelrail.burnrate``, the table the
 policy MR-SLO-008 judges alerts by.
+
+The alerts a spec names in ``rollback.triggers`` (both by default) ask for a
+rollback: they carry the static labels ``modelrail_action="rollback"``,
+``model``, ``environment`` and ``version`` (``spec.model.version``, so an
+alert about a version git no longer names can be told apart), which
+``modelrail rollback --from-alerts`` looks for in Alertmanager:
+
+- ``accuracy-floor``: the quality alert below ``monitoring.accuracy.floor``
+  (the same rule, critical: it pages where the spec's alerts page);
+- ``error-budget-burn``: a fast (paging) error-budget burn while the version
+  is new, ``ModelErrorBudgetBurnFastAfterPromotion``. The fast-burn alert is
+  split in two on that condition, so one burn is one alert: the rollback
+  trigger while the version is new, ``ModelErrorBudgetBurnFast`` after.
+
+"New" is read from the metric convention (docs/metrics.md): a server creates
+its request counters, labelled with its version, when it starts, so the
+version's ``model_requests_total`` series exist from its first pod on. The
+version is new when it has series now and had none in the hour before
+``PROMOTION_WINDOW`` ago: it started serving (its first canary pod) less than
+24 h ago, or came back since (a promotion again after a rollback).
 """
 
 from __future__ import annotations
@@ -13,7 +33,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from modelrail import burnrate
-from modelrail.metrics import CODE, ERROR_CODES, METRIC, MODEL, Convention
+from modelrail.metrics import CODE, ERROR_CODES, METRIC, MODEL, VERSION, Convention
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -21,6 +41,21 @@ if TYPE_CHECKING:
 RATIO_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
 RATIO = "model:request_error_ratio:rate{window}"
 _BY = "namespace, model"
+
+# rollback.triggers: what each one makes a rollback trigger, and its default
+TRIGGERS = ("accuracy-floor", "error-budget-burn")
+ACTION = "modelrail_action"  # the label the rollback command selects alerts by
+QUALITY_ALERT = "ModelQualityBelowFloor"
+BURN_ALERT = "ModelErrorBudgetBurnFast"
+BURN_TRIGGER_ALERT = "ModelErrorBudgetBurnFastAfterPromotion"
+_TRIGGER_ALERTS = {
+    "accuracy-floor": QUALITY_ALERT,
+    "error-budget-burn": BURN_TRIGGER_ALERT,
+}
+# a version is new (just promoted) when it had no request series in the
+# SEEN_BEFORE before PROMOTION_WINDOW ago; the look-back outlasts a scrape gap
+PROMOTION_WINDOW = "24h"
+SEEN_BEFORE = "1h"
 
 
 def number(value: Decimal | float | str) -> str:
@@ -34,13 +69,27 @@ def error_budget(availability: float) -> Decimal:
     return (Decimal(100) - Decimal(str(availability))) / Decimal(100)
 
 
+def string(value: str) -> str:
+    """``value`` as one PromQL string literal (double-quoted, escaped as Go
+    reads it): no value can close the quotes and add a matcher."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+
+def triggers(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """The spec's ``rollback.triggers`` in the order of ``TRIGGERS`` (both
+    when it names none)."""
+    named = spec["spec"].get("rollback", {}).get("triggers", TRIGGERS)
+    return tuple(t for t in TRIGGERS if t in named)
+
+
 def groups(
     spec: Mapping[str, Any], env: Mapping[str, Any], namespace: str
 ) -> list[dict[str, Any]]:
     """The rule groups of one model's PrometheusRule."""
     name: str = spec["metadata"]["name"]
     metrics = Convention.of(env)
-    match = f'namespace="{namespace}", {MODEL}="{name}"'
+    match = f"namespace={string(namespace)}, {MODEL}={string(name)}"
     recording = [
         {
             "record": RATIO.format(window=window),
@@ -52,19 +101,29 @@ def groups(
         }
         for window in RATIO_WINDOWS
     ]
+    asked = triggers(spec)
     alerts = [
-        *_burn_alerts(spec, match),
+        *_burn_alerts(spec, match, metrics, asked),
         *_latency_alerts(spec, match, metrics),
-        *_quality_alerts(spec, match, metrics),
+        *_quality_alerts(spec, match, metrics, asked),
         _absent_alert(spec, match, metrics),
     ]
     labels = {
         "team": spec["metadata"]["team"],
         "environment": env["metadata"]["name"],
     }
+    # static labels: the rule's own override the series' (model is the same
+    # value as the series' model, which the expressions select on)
+    rollback = {
+        ACTION: "rollback",
+        MODEL: name,
+        VERSION: spec["spec"]["model"]["version"],
+    }
+    asking = {_TRIGGER_ALERTS[t] for t in asked}
     annotations = _annotations(spec, env)
     for alert in alerts:
-        alert["labels"] = {**alert["labels"], **labels}
+        extra = rollback if alert["alert"] in asking else {}
+        alert["labels"] = {**alert["labels"], **labels, **extra}
         alert["annotations"] = {**alert["annotations"], **annotations}
     return [
         {"name": f"modelrail.{name}.recording", "rules": recording},
@@ -78,11 +137,25 @@ def _severity(spec: Mapping[str, Any], wanted: str) -> str:
     return "page" if wanted == "page" and alerts.get("page", True) else "ticket"
 
 
-def _burn_alerts(spec: Mapping[str, Any], match: str) -> list[dict[str, Any]]:
+def new_version(spec: Mapping[str, Any], match: str, metrics: Convention) -> str:
+    """PromQL that is one series (``namespace``, ``model``) while the spec's
+    version is new: it has request series now and had none in the
+    ``SEEN_BEFORE`` before ``PROMOTION_WINDOW`` ago."""
+    version = string(spec["spec"]["model"]["version"])
+    series = f"{metrics.requests}{{{match}, {VERSION}={version}}}"
+    return (
+        f"group by ({_BY}) ({series}) unless on ({_BY}) group by ({_BY}) "
+        f"(present_over_time({series}[{SEEN_BEFORE}] offset {PROMOTION_WINDOW}))"
+    )
+
+
+def _burn_alerts(
+    spec: Mapping[str, Any], match: str, metrics: Convention, asked: tuple[str, ...]
+) -> list[dict[str, Any]]:
     slo = spec["spec"]["slo"]
     budget = error_budget(slo.get("availability", 99.9))
     window = slo.get("window", burnrate.DEFAULT_WINDOW)
-    out = []
+    out: list[dict[str, Any]] = []
     for severity, title in (("page", "Fast"), ("ticket", "Slow")):
         parts = []
         for burn in burnrate.WINDOWS:
@@ -94,23 +167,44 @@ def _burn_alerts(spec: Mapping[str, Any], match: str) -> list[dict[str, Any]]:
             parts.append(
                 f"({long}{{{match}}} > {limit} and {short}{{{match}}} > {limit})"
             )
-        out.append(
-            {
-                "alert": f"ModelErrorBudgetBurn{title}",
-                "expr": " or ".join(parts),
-                "labels": {"severity": _severity(spec, severity)},
-                "annotations": {
-                    "summary": f"{{{{ $labels.model }}}} burns its error budget "
-                    f"{'fast' if severity == 'page' else 'steadily'}",
-                    "description": (
-                        "{{ $labels.model }} in {{ $labels.namespace }} answers "
-                        "{{ $value | humanizePercentage }} of requests with a "
-                        f"server error; its objective allows {number(budget * 100)}% "
-                        f"over {window}."
-                    ),
-                },
-            }
+        expr = " or ".join(parts)
+        description = (
+            "{{ $labels.model }} in {{ $labels.namespace }} answers "
+            "{{ $value | humanizePercentage }} of requests with a "
+            f"server error; its objective allows {number(budget * 100)}% "
+            f"over {window}."
         )
+        alert = {
+            "alert": f"ModelErrorBudgetBurn{title}",
+            "expr": expr,
+            "labels": {"severity": _severity(spec, severity)},
+            "annotations": {
+                "summary": f"{{{{ $labels.model }}}} burns its error budget "
+                f"{'fast' if severity == 'page' else 'steadily'}",
+                "description": description,
+            },
+        }
+        if severity == "page" and "error-budget-burn" in asked:
+            # one burn, one alert: the trigger while the version is new
+            new = new_version(spec, match, metrics)
+            alert["expr"] = f"({expr}) unless on ({_BY}) ({new})"
+            out.append(alert)
+            out.append(
+                {
+                    "alert": BURN_TRIGGER_ALERT,
+                    "expr": f"({expr}) and on ({_BY}) ({new})",
+                    "labels": {"severity": _severity(spec, "page")},
+                    "annotations": {
+                        "summary": "{{ $labels.model }} burns its error budget "
+                        f"fast within {PROMOTION_WINDOW} of its promotion: roll "
+                        "it back",
+                        "description": f"{description} The version started "
+                        f"serving less than {PROMOTION_WINDOW} ago.",
+                    },
+                }
+            )
+            continue
+        out.append(alert)
     return out
 
 
@@ -144,7 +238,7 @@ def _latency_alerts(
 
 
 def _quality_alerts(
-    spec: Mapping[str, Any], match: str, metrics: Convention
+    spec: Mapping[str, Any], match: str, metrics: Convention, asked: tuple[str, ...]
 ) -> list[dict[str, Any]]:
     monitoring = spec["spec"].get("monitoring", {})
     out = []
@@ -172,14 +266,17 @@ def _quality_alerts(
     accuracy = monitoring.get("accuracy", {})
     if "floor" in accuracy:
         metric = accuracy.get("metric", "accuracy")
+        # a rollback trigger is critical (the checklist's accuracy alert):
+        # a person hears of the rollback it starts
+        floor_level = "page" if "accuracy-floor" in asked else "ticket"
         out.append(
             {
-                "alert": "ModelQualityBelowFloor",
+                "alert": QUALITY_ALERT,
                 "expr": f"min by ({_BY}) "
-                f'({metrics.quality}{{{match}, {METRIC}="{metric}"}}) '
+                f"({metrics.quality}{{{match}, {METRIC}={string(metric)}}}) "
                 f"< {number(accuracy['floor'])}",
                 "for": "1h",
-                "labels": {"severity": _severity(spec, "ticket")},
+                "labels": {"severity": _severity(spec, floor_level)},
                 "annotations": {
                     "summary": f"{{{{ $labels.model }}}} {metric} under its floor",
                     "description": (
