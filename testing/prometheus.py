@@ -8,13 +8,17 @@ A small, stable API:
   terminated), as ``promtool tsdb create-blocks-from openmetrics`` reads it;
 - ``backfill(text, data_dir, folder)``: that text turned into TSDB blocks;
 - ``running_prometheus(data_dir, folder)``: a context manager that serves a
-  data folder on 127.0.0.1 (a free port) and yields its base URL;
+  data folder on 127.0.0.1 (a free port) and yields its base URL; with
+  ``rule_files``, ``alertmanagers`` and ``evaluation_interval`` it also
+  evaluates rules at the wall clock and sends the alerts that fire;
 - ``query(base_url, promql, at)``: an instant query at a fixed time, answered
   as Argo Rollouts' Prometheus provider hands it to the conditions.
 
 The timeline is fixed (old timestamps, never the wall clock), so answers are
 deterministic; the retention is long, and Prometheus' time retention counts
-from the newest block anyway, not from now.
+from the newest block anyway, not from now. Rules are the exception: Prometheus
+evaluates them at "now", so data meant for them ends at the wall clock
+(``testing/rollback_alerts.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import requests
+import yaml
 
 from testing.tools import require_tool
 
@@ -248,14 +253,50 @@ def _ready(base_url: str) -> bool:
         return False
 
 
+def _config(
+    rule_files: Sequence[Path], alertmanagers: Sequence[str], evaluation_interval: str
+) -> str:
+    if not rule_files and not alertmanagers:
+        return "global: {}\nscrape_configs: []\n"
+    config: dict[str, Any] = {
+        "global": {"evaluation_interval": evaluation_interval},
+        "scrape_configs": [],
+        "rule_files": [str(path) for path in rule_files],
+    }
+    if alertmanagers:
+        targets = [url.removeprefix("http://") for url in alertmanagers]
+        config["alerting"] = {
+            "alertmanagers": [
+                {"api_version": "v2", "static_configs": [{"targets": targets}]}
+            ]
+        }
+    return yaml.safe_dump(config, sort_keys=False)
+
+
 @contextmanager
-def running_prometheus(data_dir: Path, folder: Path) -> Iterator[str]:
+def running_prometheus(
+    data_dir: Path,
+    folder: Path,
+    *,
+    rule_files: Sequence[Path] = (),
+    alertmanagers: Sequence[str] = (),
+    evaluation_interval: str = "1m",
+    resend_delay: str = "1m",
+) -> Iterator[str]:
     """A Prometheus serving ``data_dir`` (no scrape targets), its base URL
     (``http://127.0.0.1:<port>``) while the block runs; stopped after
-    (terminate, wait, kill). Its config and log are written to ``folder``."""
+    (terminate, wait, kill). Its config and log are written to ``folder``.
+
+    ``rule_files`` (Prometheus rule files) are evaluated every
+    ``evaluation_interval``, at the wall clock, and the alerts that fire are
+    sent to ``alertmanagers`` (base URLs, ``http://127.0.0.1:<port>``); a
+    firing alert is sent again every ``resend_delay``
+    (``--rules.alert.resend-delay``, Prometheus' default 1m)."""
     prometheus = require_tool("prometheus")
     config = folder / "prometheus.yml"
-    config.write_text("global: {}\nscrape_configs: []\n", encoding="utf-8")
+    config.write_text(
+        _config(rule_files, alertmanagers, evaluation_interval), encoding="utf-8"
+    )
     for attempt in range(1, _STARTS + 1):
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
@@ -265,6 +306,7 @@ def running_prometheus(data_dir: Path, folder: Path) -> Iterator[str]:
                 [prometheus, f"--config.file={config}",
                  f"--storage.tsdb.path={data_dir}",
                  "--storage.tsdb.retention.time=100y",
+                 f"--rules.alert.resend-delay={resend_delay}",
                  f"--web.listen-address=127.0.0.1:{port}"],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
