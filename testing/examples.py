@@ -20,7 +20,9 @@ merge patch; ``null`` removes the spec), and when each peer's version entered
 its spec from ``~entered`` (environment -> ISO 8601 time). Soak times are
 measured to ``NOW``. ``~earlier`` (a version) is one the example's environment
 ran before, in its git history (no ``~earlier``: the model never ran
-another version there).
+another version there). ``~ran`` lists what the example's environment ran,
+stretch by stretch, newest first: each a merge patch on the bundled spec
+(``History.runs``).
 
 The same rules run the ``Fails::``/``Passes::`` snippets of the docstrings.
 """
@@ -34,7 +36,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from modelrail.git.history import Entry
+from modelrail.git.history import Entry, Stretch
 from modelrail.policy import Context, Environment, Hit, Spec, profiles
 from modelrail.policy.engine import Policy, Registry, load_policies
 from modelrail.repository.loader import Document, load_file, load_text
@@ -56,6 +58,7 @@ BASE_KEY = "~base"
 PEERS_KEY = "~peers"
 ENTERED_KEY = "~entered"
 EARLIER_KEY = "~earlier"
+RAN_KEY = "~ran"
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
 _CARET = re.compile(r"^\s*#\s*(\^+)\s*(MR-[A-Z]+-[0-9]{3})?\s*$")
 
@@ -118,6 +121,7 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
     peer_patches = patch.pop(PEERS_KEY, None) or {}
     entered = patch.pop(ENTERED_KEY, None) or {}
     earlier = patch.pop(EARLIER_KEY, None)
+    ran_patches = patch.pop(RAN_KEY, None)
     env_name = patch.get("metadata", {}).get("environment", "prod")
     spec_type = patch.get("spec", {}).get("type", "predictive")
     base = load_file(FIXTURE / "environments" / env_name / f"{BASES[spec_type]}.yaml")
@@ -132,7 +136,7 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
     name = merged["metadata"]["name"]
     peers = _peers(BASES[spec_type], name, peer_patches)
     history = None
-    if base_patch is not None or earlier is not None:
+    if base_patch is not None or earlier is not None or ran_patches is not None:
         before = merge_patch(base.data, base_patch or {})
         entries = {
             (peer_env, name, str(peers[peer_env]["spec"]["model"]["version"])): Entry(
@@ -142,6 +146,7 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
         }
         ran = {(env_name, name): str(earlier)} if earlier is not None else {}
         history = StaticHistory("main", {(env_name, name): before}, entries, ran)
+        history.ran[(env_name, name)] = _runs(base.data, ran_patches or [])
     ctx = Context(
         TODAY, _environments(), setting.options, history, NOW, StaticPeers(peers)
     )
@@ -154,6 +159,18 @@ def run(policy: Policy, text: str, name: str) -> list[Located]:
         where = doc.locate(hit.pointer)
         located.append(Located(where.line, where.column, hit.message))
     return sorted(located, key=lambda x: (x.line, x.column))
+
+
+def _runs(bundled: Any, patches: list[Any]) -> list[Stretch]:
+    """``~ran``: stretches of history, newest first, a day apart."""
+    runs: list[Stretch] = []
+    for index, patch in enumerate(patches):
+        data = merge_patch(bundled, patch)
+        since = Entry(f"{index + 1:040x}", NOW - datetime.timedelta(days=index + 1))
+        until = runs[-1].since if runs else None
+        version = str(data["spec"]["model"]["version"])
+        runs.append(Stretch(version, since, until, since, "", data))
+    return runs
 
 
 @cache

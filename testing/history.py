@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from modelrail.git.history import Entry
+    from modelrail.git.history import Entry, Stretch
 
 
 @dataclass
@@ -33,3 +33,9 @@ class StaticHistory:
     def ran_before(self, environment: str, name: str, version: str) -> str | None:
         found = self.earlier.get((environment, name))
         return found if found != version else None
+
+    # (environment, name) -> what the spec ran, stretch by stretch, newest first
+    ran: dict[tuple[str, str], list[Stretch]] = field(default_factory=dict)
+
+    def runs(self, environment: str, name: str) -> list[Stretch]:
+        return self.ran.get((environment, name), [])

@@ -49,11 +49,13 @@ from modelrail.gate import report as gate_report
 from modelrail.gate.evidence import PROMETHEUS, Item, Verdict
 from modelrail.gate.inputs import Inputs, parse_at
 from modelrail.gate.run import Result as GateResult
+from modelrail.git.history import Entry, Stretch
 from modelrail.metrics import Convention
 from modelrail.policy import catalog as catalogs
 from modelrail.policy import docs
-from modelrail.promote.body import body
+from modelrail.promote.body import body, rollback_body
 from modelrail.promote.edit import Change, Promotion
+from modelrail.promote.rollback import Rollback
 from modelrail.reporters import RunInfo
 from modelrail.reporters import markdown as check_markdown
 from modelrail.repository.layout import Repository
@@ -309,6 +311,25 @@ def a_promotion(*, value: str = "v", note: str = "n", message: str = "m") -> str
     return body(promotion, {}, {}, report, "r", target_file="environments/prod/m.yaml")
 
 
+def a_rollback(*, label: str = "v", summary: str = "s", reason: str = "r") -> str:
+    when = parse_at("2026-11-01T00:00:00Z")
+    entry = Entry("a" * 40, when)
+    run = Stretch("1.0.0", entry, Entry("b" * 40, parse_at("2026-11-21T00:00:00Z")),
+              entry, "", {})  # fmt: skip
+    rollback = Rollback(
+        "m", "prod", "", "1.1.0", "1.0.0", run, reason,
+        (Change("spec.model.version", "1.1.0", "1.0.0"),), (),
+    )  # fmt: skip
+    alert = {
+        "labels": {"alertname": "ModelAccuracyLow", "team": label},
+        "annotations": {"summary": summary},
+    }
+    report = Report((), 1, ("prod",))
+    return rollback_body(
+        rollback, {}, report, "r", target_file="environments/prod/m.yaml", alert=alert
+    )
+
+
 def a_gate(*, value: str = "1 %", detail: str = "d") -> str:
     inputs = Inputs(
         model="m",
@@ -399,6 +420,20 @@ SITES = {
         as_cell,
         cells=4,
         cell=3,
+    ),
+    "rollback body: an alert's label": Site(
+        lambda v: a_rollback(label=v),
+        "| `team` |",
+        0,
+        as_cell,
+        cells=2,
+        cell=1,
+    ),
+    "rollback body: an alert's summary": Site(
+        lambda v: a_rollback(summary=v), "Summary:", 0, as_cell, prefix="Summary: "
+    ),
+    "rollback body: the reason": Site(
+        lambda v: a_rollback(reason=v), "**Why:**", 0, as_cell, prefix="**Why:** "
     ),
     "gate report: a value": Site(
         lambda v: a_gate(value=v),

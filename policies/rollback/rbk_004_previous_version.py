@@ -9,8 +9,11 @@ environment has no version to return to: it declares
 (``remove``: the model is taken out and its callers go on without it, as they
 did before; ``route``: the traffic goes back ``to`` the system it replaces).
 Where git history is at hand (``check`` in a git checkout, ``check --base``),
-a ``firstRelease`` is held to the truth: a model that ran another version in
-this environment before names that version in ``previousVersion``.
+both are held to the truth: a change that brings a new version in names, in
+``previousVersion``, the version the environment runs at the base (``modelrail
+promote`` keeps it in step; a declared rollback keeps the one of its day), and
+a model that ran another version in this environment before is no
+``firstRelease``.
 
 Fails::
 
@@ -42,6 +45,7 @@ from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
 from modelrail.policy import Hit
+from modelrail.versions import lower
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -76,6 +80,17 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
             "/spec/rollback/previousVersion",
             f"previousVersion {previous!r} is the version being deployed",
         )
+    elif ctx.history is not None and not isinstance(spec.rollback.get("revert"), dict):
+        # in step with history: what the environment ran before this version
+        # (a declared rollback restores the previousVersion of its day)
+        expected = _ran_before(ctx, env, spec, str(version))
+        if expected is not None and previous != expected:
+            yield Hit(
+                "/spec/rollback/previousVersion",
+                f"previousVersion {previous!r} is not what {env.name} ran before "
+                f"{version}: its git history says {expected!r} (modelrail "
+                "promote keeps it in step)",
+            )
     if first is None or ctx.history is None:
         return
     earlier = ctx.history.ran_before(env.name, spec.name, str(version))
@@ -85,3 +100,15 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
             f"{spec.name} ran {earlier} in {env.name} before: this is no first "
             f"release; name previousVersion: {earlier!r} and remove firstRelease",
         )
+
+
+def _ran_before(ctx: Context, env: Environment, spec: Spec, version: str) -> str | None:
+    """The version the environment runs at the base when this change brings
+    a higher ``version`` in (None: it does not, or history shows nothing)."""
+    assert ctx.history is not None
+    runs = ctx.history.runs(env.name, spec.name)
+    # a version going up: a promotion (a version going down is MR-PROM-004's
+    # and MR-RBK-006's to judge)
+    if runs and lower(runs[0].version, version):
+        return runs[0].version
+    return None

@@ -71,6 +71,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (index,) = [i for i, text in enumerate(prod) if text.startswith(fragment)]
         assert prod[index] != line  # prod ran 3.2.0: each line changes
         prod[index] = line
+    # as promote writes it: what prod ran becomes the version to return to
+    (index,) = [i for i, text in enumerate(prod) if "previousVersion:" in text]
+    prod[index] = prod[index].replace('"3.1.4"', '"3.2.0"')
     (root / PROD).write_text("".join(prod), encoding="utf-8")
     monkeypatch.chdir(root)
     return root

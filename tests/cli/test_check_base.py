@@ -95,6 +95,8 @@ def new_version(root: Path) -> None:
         replace_once(path, 'version: "1.5.0"', 'version: "1.6.0"')
     commit_all(root, "1.6.0 into dev and test")
     replace_once(root / SPEC, 'version: "1.5.0"', 'version: "1.6.0"')
+    # as promote writes it: what staging ran is the version to return to
+    replace_once(root / SPEC, 'previousVersion: "1.4.2"', 'previousVersion: "1.5.0"')
 
 
 def step_location(root: Path) -> str:

@@ -85,6 +85,8 @@ def promote(root: Path) -> None:
         "sha256:48aae3df0857d74a0691ff737314c991c6b4d1d496cc11206c5c73273d0fc8a0",
         "sha256:33991e25bc33aacc16a02b3d16760e29ebc5f8b63089c68e82e1d4164b44199b",
     )
+    # as promote writes it: what prod ran is the version to return to
+    replace_once(root / PROD, 'previousVersion: "3.1.4"', 'previousVersion: "3.2.0"')
 
 
 def test_every_format_renders_and_no_other() -> None:

@@ -203,6 +203,7 @@ def test_skipping_staging_fails_once_naming_the_chain(repo: Path) -> None:
         )
     commit(repo, "3.4.0 into dev and test", BASE_TIME)
     replace_once(repo / PROD, 'version: "3.2.0"', 'version: "3.4.0"')
+    replace_once(repo / PROD, 'previousVersion: "3.1.4"', 'previousVersion: "3.2.0"')
     result = check(repo, SOAKED)
     assert result.exit_code == 1, result.output
     [(path, row, col, rule, message)] = findings(result)
@@ -220,20 +221,23 @@ def test_skipping_staging_fails_once_naming_the_chain(repo: Path) -> None:
 def test_lower_version_needs_a_declared_rollback(repo: Path) -> None:
     spec = repo / PROD
     replace_once(spec, 'version: "3.2.0"', 'version: "3.1.4"')
-    replace_once(spec, 'previousVersion: "3.1.4"', 'previousVersion: "3.1.0"')
+    replace_once(spec, 'previousVersion: "3.1.4"', 'previousVersion: "3.2.0"')
     [(path, _, _, rule, message)] = findings(check(repo, SOAKED))
     assert (path, rule) == (PROD, "MR-PROM-004")
     assert message == (
         "the version goes down from 3.2.0 to 3.1.4 without a declared rollback"
     )
-    # declared: passes, and is not judged as a promotion from staging either
+    # declared: no promotion rule judges it (not a promotion from staging),
+    # but it must return to what ran here, and 3.1.4 never did (MR-RBK-006;
+    # tests/cli/test_rollback.py rolls back to what ran)
     replace_once(
         spec,
-        'previousVersion: "3.1.0"',
-        'previousVersion: "3.1.0"\n    revert: {from: "3.2.0", reason: "INC-7: p95 x2"}',
+        'previousVersion: "3.2.0"',
+        'previousVersion: "3.2.0"\n    revert: {from: "3.2.0", reason: "INC-7: p95 x2"}',
     )
-    result = check(repo, SOAKED)
-    assert result.exit_code == 0, result.output
+    [(path, _, _, rule, message)] = findings(check(repo, SOAKED))
+    assert (path, rule) == (PROD, "MR-RBK-006")
+    assert message.startswith("the rollback returns to 3.1.4, which never ran in prod")
 
 
 def test_a_shallow_clone_is_refused(repo: Path, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from modelrail.cli import main
 from testing.repo import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = ["check", "render", "new", "promote", "diff", "gate"]
+COMMANDS = ["check", "render", "new", "promote", "rollback", "diff", "gate"]
 
 
 @pytest.mark.parametrize("name", COMMANDS)

@@ -114,17 +114,17 @@ def test_a_declared_rollback_passes(repo: Path) -> None:
     assert result.stdout == CLEAN
 
 
-def test_not_held_by_the_soak_of_a_staging_that_went_back_too(repo: Path) -> None:
-    """Staging went back to 3.2.0 half an hour ago: 3.2.0 has 'soaked' there
-    for 30 minutes of production's 24 h, and a rollback does not wait."""
+def test_not_held_by_the_soak_of_a_staging_that_moved_on(repo: Path) -> None:
+    """Staging moved on to 3.3.1 half an hour ago and never ran 3.2.0 (a
+    rollback there would be MR-RBK-006's: it returns only to what ran): prod's
+    rollback neither waits for a soak in staging nor asks staging to run it."""
     edit(
         repo,
         STAGING,
-        lambda t: rollback.restore(t, ran(repo, FRAUD)),
-        lambda t: rollback.declare(t, "3.3.0"),
-        lambda t: rollback.previous_version(t, "3.1.4"),
+        lambda t: t.replace('version: "3.3.0"', 'version: "3.3.1"', 1),
+        lambda t: rollback.previous_version(t, "3.3.0"),
     )
-    commit_at(repo, "staging: back to 3.2.0", "2026-11-03T08:30:00Z")
+    commit_at(repo, "staging: 3.3.1", "2026-11-03T08:30:00Z")
     roll_back_fraud(repo)
     result = check(repo)
     assert result.exit_code == 0, result.output

@@ -48,6 +48,8 @@ ACTIONS: dict[str, tuple[str, str]] = {
 WRITES: dict[tuple[str, str], frozenset[str]] = {
     # upload-sarif sends the report to code scanning
     ("modelrail.yml", "check"): frozenset({"security-events"}),
+    # pushes the branches rollback/<env>/<model> and opens their pull requests
+    ("auto-rollback.yml", "rollback"): frozenset({"contents", "pull-requests"}),
 }
 
 # No expression at all inside `run:`: GitHub pastes its value into the script
@@ -367,7 +369,13 @@ def gate_problems(workflow: Workflow) -> list[str]:
 
 def test_every_workflow_is_here() -> None:
     names = [path.name for path in _files()]
-    assert names == ["ci.yml", "latest-deps.yml", "modelrail.yml", "promotion-gate.yml"]
+    assert names == [
+        "auto-rollback.yml",
+        "ci.yml",
+        "latest-deps.yml",
+        "modelrail.yml",
+        "promotion-gate.yml",
+    ]
 
 
 @pytest.mark.parametrize("path", _files(), ids=lambda path: path.name)
@@ -459,6 +467,30 @@ def test_the_newest_releases_are_tested_weekly_without_the_lock() -> None:
     assert "requirements/" not in recipe  # no lock
     assert "--upgrade" in recipe
     assert "MODELRAIL_UNLOCKED=1" in recipe
+
+
+def test_the_automatic_rollback() -> None:
+    workflow = _real("auto-rollback.yml")
+    triggers = _triggers(workflow)
+    assert set(triggers) == {"schedule", "repository_dispatch", "workflow_dispatch"}
+    assert triggers["schedule"] == [{"cron": "*/5 * * * *"}]
+    assert triggers["repository_dispatch"] == {"types": ["alertmanager"]}
+    assert workflow["concurrency"] == {
+        "group": "auto-rollback",
+        "cancel-in-progress": False,
+    }
+    (job,) = (job for _, job in _jobs(workflow))
+    (checkout,) = _uses(job, "actions/checkout")
+    assert str(checkout["with"]["fetch-depth"]) == "0"
+    script = _script(job)
+    assert (
+        'modelrail rollback --from-alerts "$ALERTMANAGER_URL" --body bodies' in script
+    )
+    assert 'gh pr create --base main --head "$branch"' in script
+    (step,) = (s for s in _steps(job) if "modelrail rollback" in str(s.get("run")))
+    assert step["env"]["MODELRAIL_ALERTMANAGER_TOKEN"] == (
+        "${{ secrets.MODELRAIL_ALERTMANAGER_TOKEN }}"
+    )
 
 
 def test_the_promotion_gate() -> None:

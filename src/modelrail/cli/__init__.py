@@ -34,6 +34,7 @@ def _register() -> None:
     from modelrail.cli.policies import explain_cmd, policies_cmd
     from modelrail.cli.promote import promote_cmd
     from modelrail.cli.render import render_cmd
+    from modelrail.cli.rollback import rollback_cmd
 
     for command in (
         check_cmd,
@@ -41,6 +42,7 @@ def _register() -> None:
         new_cmd,
         diff_cmd,
         promote_cmd,
+        rollback_cmd,
         gate_cmd,
         policies_cmd,
         explain_cmd,

@@ -41,7 +41,7 @@ def new_cmd(
     Exit codes: 0 written, 2 bad input (the spec exists, an unknown
     environment or a name that is not a DNS label).
     """
-    from modelrail.cli.promote import _environment
+    from modelrail.cli.edits import environment_doc
     from modelrail.promote import scaffold
     from modelrail.repository.layout import repository
     from modelrail.repository.writer import write_atomic
@@ -56,7 +56,7 @@ def new_cmd(
             f"{model!r} names an environment's own file; choose another model name"
         )
     repo = repository(root)
-    env_doc = _environment(repo, environment)
+    env_doc = environment_doc(repo, environment, "--env")
     path = repo.environments_dir / environment / f"{model}.yaml"
     display = path.relative_to(repo.root).as_posix()
     if path.exists() or path.with_suffix(".yml").exists():

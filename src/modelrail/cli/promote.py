@@ -9,17 +9,22 @@ from typing import TYPE_CHECKING
 
 import click
 
-from modelrail.cli.common import EXIT_OK, render_failure
+from modelrail.cli.common import EXIT_OK
+from modelrail.cli.edits import (
+    environment_doc,
+    refuse_dirty,
+    render_environment,
+    show_report,
+    spec_end,
+)
 from modelrail.cli.options import now_option, root_option
 from modelrail.errors import UsageError
 
 if TYPE_CHECKING:
     import datetime
 
-    from modelrail.check.report import Report
     from modelrail.git.history import History
     from modelrail.promote.edit import End, Promotion
-    from modelrail.render.pipeline import Rendered
     from modelrail.repository.layout import Repository
     from modelrail.repository.loader import Document
 
@@ -123,10 +128,10 @@ def promote_cmd(
             f"{model!r} is not a model name (a DNS label, like fraud-detector)"
         )
     repo = repository(root)
-    env_doc = _environment(repo, target)
+    env_doc = environment_doc(repo, target)
     source = _source(repo, env_doc, target, source)
-    source_side = _side(repo, source, model, must_exist=True)
-    target_side = _side(repo, target, model, must_exist=False)
+    source_side = spec_end(repo, source, model, must_exist=True)
+    target_side = spec_end(repo, target, model, must_exist=False)
     in_git = gitwork.inside(repo.root)
     if (prometheus is not None or registry is not None) and not gate:
         raise UsageError("--prometheus and --registry go with --gate")
@@ -165,9 +170,7 @@ def promote_cmd(
         ctx.exit(EXIT_OK)
     if branch is not None or commit:
         try:
-            _refuse_dirty(
-                repo, target, target_side.file, commit=commit, pending=pending
-            )
+            refuse_dirty(repo, target, target_side.file, commit=commit, pending=pending)
         except UsageError:
             if history is not None:
                 history.close()
@@ -228,9 +231,9 @@ def _apply(
     )
     options = Options(today=now.date(), history=history, now=now)
     report = run(repo, specs, (), options)
-    _show(ctx, report)
+    show_report(ctx, report)
     code = report.exit_code
-    rendered, render_code = _render(repo, promotion.target)
+    rendered, render_code = render_environment(repo, promotion.target)
     if code == EXIT_OK:
         code = render_code
     spec = load_text(promotion.text, target_file).data
@@ -321,59 +324,6 @@ def _gate(
     return as_markdown(result, __version__), result.exit_code
 
 
-def _show(ctx: click.Context, report: Report) -> None:
-    from modelrail.cli.common import debug
-    from modelrail.reporters.text import summary
-
-    for finding in report.findings:
-        if not finding.waived:
-            click.echo(str(finding), err=True)
-    for crash in report.crashes:
-        if debug(ctx):
-            click.echo(crash.traceback, err=True, nl=False)
-        click.echo(f"internal error: {crash}", err=True)
-    click.echo(summary(report), err=True)
-
-
-def _render(repo: Repository, target: str) -> tuple[Rendered | str, int]:
-    """What the render of ``target`` changed (or why it did not run) and the
-    exit code it asks for."""
-    from modelrail.render import pipeline
-
-    try:
-        rendered = pipeline.rerender(repo, (target,))
-    except pipeline.FAILURES as exc:
-        return str(exc), render_failure(exc, doing="not rendered: ")
-    click.echo(
-        f"rendered rendered/{target}/: {len(rendered.added)} added, "
-        f"{len(rendered.changed)} changed, {len(rendered.removed)} removed",
-        err=True,
-    )
-    return rendered, EXIT_OK
-
-
-def _environment(repo: Repository, name: str) -> Document:
-    """The target's environment.yaml, loaded and schema-valid."""
-    from modelrail.repository.files import load_and_validate
-    from modelrail.repository.schema import SchemaSet
-
-    known = repo.environment_names()
-    if name not in known:
-        raise UsageError(
-            f"unknown environment {name!r} (--to); known: {', '.join(known)}"
-        )
-    source = repo.environment_file(name)
-    if not source.path.is_file():
-        raise UsageError(
-            f"{source.display}: no such file; environment {name!r} needs one "
-            "(see schemas/environment.v1.json)"
-        )
-    doc, problems = load_and_validate(source, SchemaSet(repo.schemas_dir))
-    if doc is None:
-        raise UsageError(f"{problems[0]} (fix it first; run 'modelrail check')")
-    return doc
-
-
 def _source(repo: Repository, env_doc: Document, target: str, given: str | None) -> str:
     """The environment to promote from: ``--from``, else the target's
     ``spec.promotion.from``."""
@@ -416,35 +366,6 @@ def _source(repo: Repository, env_doc: Document, target: str, given: str | None)
     return source
 
 
-def _side(repo: Repository, env: str, model: str, *, must_exist: bool) -> End:
-    """The spec of ``model`` in ``env``: its text, which must be a valid spec
-    (None when it does not exist and need not)."""
-    from modelrail.promote.edit import End
-    from modelrail.repository.files import load_and_validate
-    from modelrail.repository.schema import SchemaSet
-
-    path = repo.environments_dir / env / f"{model}.yaml"
-    display = path.relative_to(repo.root).as_posix()
-    if not path.is_file():
-        if must_exist:
-            known = sorted(
-                f.path.stem for f in repo.files(env) if f.kind == "ModelDeployment"
-            )
-            raise UsageError(
-                f"model {model!r} is not in {env}: no {display} (models there: "
-                f"{', '.join(known) or 'none'})"
-            )
-        return End(env, display, None)
-    doc, problems = load_and_validate(repo.source(path), SchemaSet(repo.schemas_dir))
-    if doc is None:
-        raise UsageError(f"{problems[0]} (fix {display} first; run 'modelrail check')")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeError) as exc:
-        raise UsageError(f"cannot read {display}: {exc}") from exc
-    return End(env, display, text)
-
-
 def _pending(
     repo: Repository,
     model: str,
@@ -481,28 +402,3 @@ def _pending(
         return None
     assert target.text is not None
     return dataclasses.replace(base, text=target.text)
-
-
-def _refuse_dirty(
-    repo: Repository, target: str, spec: str, *, commit: bool, pending: bool
-) -> None:
-    """The spec promote edits, and with --commit the rendered files it
-    commits, must have no uncommitted change: it would be swept in. A pending
-    promotion (written earlier, not committed) is the change itself: its
-    spec and its model's rendered app may differ from HEAD."""
-    from modelrail.git import worktree as gitwork
-
-    paths = [spec]
-    if commit:  # what the render of the target may rewrite
-        paths += [f"rendered/{target}", "rendered/_bootstrap", "rendered/README.md"]
-    if pending:  # pathspecs, relative to the root as git reads them from there
-        app = f"rendered/{target}/{Path(spec).stem}"
-        paths += [f":(exclude,literal){spec}", f":(exclude,literal){app}"]
-    found = gitwork.dirty(repo.root, paths)
-    if found:
-        shown = "; ".join(line.strip() for line in found[:5])
-        more = f" and {len(found) - 5} more" if len(found) > 5 else ""
-        raise UsageError(
-            f"uncommitted changes in what promote edits ({shown}{more}): commit "
-            "or stash them first, or run without --branch/--commit"
-        )

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 PROMETHEUS = "prometheus"
 REGISTRY = "registry"
+ROLLBACK = "rollback"  # a declared rollback: the repository is the evidence
 
 
 class Verdict(enum.Enum):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from modelrail import commonmark as md
-from modelrail.gate.evidence import Item, Verdict, show
+from modelrail.gate.evidence import ROLLBACK, Item, Verdict, show
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -90,9 +90,17 @@ def as_json(result: Result, tool_version: str) -> str:
     return json.dumps(document(result, tool_version), indent=2, sort_keys=True) + "\n"
 
 
+def _declared(result: Result) -> str:
+    """The detail of a declared rollback's one item ("" for a gate run)."""
+    items = result.items
+    return items[0].detail if len(items) == 1 and items[0].source == ROLLBACK else ""
+
+
 def _heading(result: Result) -> tuple[str, str]:
     inputs = result.inputs
     what = f"{inputs.model} {inputs.version} into {inputs.environment}"
+    if _declared(result):
+        return what, _declared(result)
     where = (
         f"SLO record of {inputs.source} (namespace {inputs.namespace}) in "
         f"Prometheus {inputs.prometheus_url} over {inputs.window} until "
@@ -134,7 +142,9 @@ def as_markdown(result: Result, tool_version: str) -> str:
         ),
         "",
         (
-            f"SLO record of **{md.cell(inputs.source)}** (namespace "
+            f"{md.cell(_declared(result))}. {_counts(result.items)}."
+            if _declared(result)
+            else f"SLO record of **{md.cell(inputs.source)}** (namespace "
             f"{md.code(inputs.namespace)}) over {md.cell(inputs.window)} until "
             f"{md.cell(inputs.at_text)}, from Prometheus "
             f"{md.code(inputs.prometheus_url)}; model evidence from the MLflow "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from modelrail.gate import model, slo
-from modelrail.gate.evidence import PROMETHEUS, REGISTRY, Item, Verdict
+from modelrail.gate.evidence import PROMETHEUS, REGISTRY, ROLLBACK, Item, Verdict
 from modelrail.gate.evidence import exit_code as items_exit_code
 from modelrail.gate.evidence import outcome as items_outcome
 from modelrail.gate.registry import ModelRegistry
@@ -55,6 +55,9 @@ def run(
     registry_auth: Auth | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Result:
+    declared = rollback(inputs)
+    if declared is not None:
+        return Result(inputs, (declared,))
     items: list[Item] = []
     with Endpoint(
         PROMETHEUS_NAME, inputs.prometheus_url, settings, prometheus_auth, sleep=sleep
@@ -71,6 +74,31 @@ def run(
         except SourceError as exc:
             items.append(_error(f"{REGISTRY}.error", REGISTRY, "model registry", exc))
     return Result(inputs, tuple(items))
+
+
+def rollback(inputs: Inputs) -> Item | None:
+    """A declared rollback needs no evidence from the promotion source: it
+    returns to what ran in the target environment (MR-RBK-006 holds it to
+    the version, artifact, digest and image that ran there), while the source
+    now serves something else. The gate says so and passes, rather than fail
+    for lack of the source's data when the rollback is urgent."""
+    spec = inputs.spec.get("spec", {})
+    revert = spec.get("rollback", {}).get("revert") if isinstance(spec, dict) else None
+    if not isinstance(revert, dict):
+        return None
+    return Item(
+        "rollback.declared",
+        ROLLBACK,
+        "declared rollback",
+        Verdict.MET,
+        f"{revert.get('from')} -> {inputs.version}",
+        "ran in " + inputs.environment,
+        (
+            f"a declared rollback of {inputs.model} in {inputs.environment} from "
+            f"{revert.get('from')} to {inputs.version}: it returns to what ran "
+            f"there (MR-RBK-006), so no evidence from {inputs.source} is needed"
+        ),
+    )
 
 
 def _error(key: str, source: str, title: str, exc: SourceError) -> Item:

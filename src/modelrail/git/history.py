@@ -30,7 +30,7 @@ from modelrail.repository.loader import LoadError, load_text
 
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
 
@@ -59,6 +59,12 @@ class History(Protocol):
         it never ran another one there (the model's first release)."""
         ...
 
+    def runs(self, environment: str, name: str) -> Sequence[Stretch]:
+        """What the environment's spec of the model ran, stretch by stretch,
+        newest first, along the base's first-parent history (empty when the
+        spec was never committed)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -70,6 +76,51 @@ class Entry:
     @property
     def short(self) -> str:
         return self.commit[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class Stretch:
+    """A stretch of first-parent history in which a spec ran one version.
+
+    ``since`` brought the version in, ``until`` replaced it (None: it still
+    runs at the base); ``last`` is the newest commit of the stretch, and
+    ``text`` and ``data`` the spec there: what ran when it last ran.
+    """
+
+    version: str
+    since: Entry
+    until: Entry | None
+    last: Entry
+    text: str
+    data: Mapping[str, Any]
+
+    @property
+    def identity(self) -> tuple[str | None, str | None, str | None, str | None]:
+        """What makes the model that ran: version, artifact, digest, image."""
+        return identity(self.data)
+
+
+def identity(
+    data: Mapping[str, Any],
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """(version, artifact, digest, serving image) of a spec's data."""
+
+    def section(parent: Any, key: str) -> Mapping[str, Any]:
+        value = parent.get(key) if isinstance(parent, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    spec = section(data, "spec")
+    model, serving = section(spec, "model"), section(spec, "serving")
+
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) else None
+
+    return (
+        text(model.get("version")),
+        text(model.get("artifact")),
+        text(model.get("digest")),
+        text(serving.get("image")),
+    )
 
 
 def at_head(root: Path) -> GitHistory | str:
@@ -117,6 +168,7 @@ class GitHistory:
         self._batch: subprocess.Popen[bytes] | None = None
         self._cache: dict[str, Mapping[str, Any] | None] = {}
         self._entries: dict[tuple[str, str, str], Entry | None] = {}
+        self._runs: dict[tuple[str, str], list[Stretch]] = {}
 
     def spec_at_base(self, environment: str, name: str) -> Mapping[str, Any] | None:
         for path in self._paths(environment, name):
@@ -153,6 +205,61 @@ class GitHistory:
                 if ran is not None and ran != version:
                     return ran
         return None
+
+    def runs(self, environment: str, name: str) -> list[Stretch]:
+        key = (environment, name)
+        if key not in self._runs:
+            self._runs[key] = self._read_runs(environment, name)
+        return self._runs[key]
+
+    def _read_runs(self, environment: str, name: str) -> list[Stretch]:
+        commits: list[Entry] = []
+        path = ""
+        for candidate in self._paths(environment, name):
+            log = _git(
+                self.root,
+                "log",
+                "--first-parent",
+                "--format=%H %ct",
+                self.commit,
+                "--",
+                f":(top,literal){candidate}",
+            )
+            if log:
+                path = candidate
+                for row in log.splitlines():
+                    commit, _, stamp = row.partition(" ")
+                    when = datetime.datetime.fromtimestamp(int(stamp), datetime.UTC)
+                    commits.append(Entry(commit, when))
+                break
+        # newest first: a stretch grows back in time while the version stays
+        runs: list[Stretch] = []
+        newer: Entry | None = None  # the commit after (it replaced the stretch)
+        current: dict[str, Any] | None = None
+        for entry in commits:
+            raw = self.read(path, entry.commit)
+            text, data = _spec(raw)
+            version = identity(data)[0] if data is not None else None
+            if current is not None and version == current["version"]:
+                current["since"] = entry
+                newer = entry
+                continue
+            if current is not None:
+                runs.append(Stretch(**current))
+            current = None
+            if version is not None and text is not None and data is not None:
+                current = {
+                    "version": version,
+                    "since": entry,
+                    "until": newer,
+                    "last": entry,
+                    "text": text,
+                    "data": data,
+                }
+            newer = entry
+        if current is not None:
+            runs.append(Stretch(**current))
+        return runs
 
     def _paths(self, environment: str, name: str) -> list[str]:
         """Where a spec may be: ``<name>.yaml``, else ``<name>.yml``."""
@@ -231,6 +338,18 @@ class GitHistory:
         except (LoadError, UnicodeDecodeError):
             return None  # the base was broken: judge the change as new
         return data if isinstance(data, dict) else None
+
+
+def _spec(raw: bytes | None) -> tuple[str | None, dict[str, Any] | None]:
+    """A spec's text and data (None, None when it is not a readable mapping)."""
+    if raw is None:
+        return None, None
+    try:
+        text = raw.decode("utf-8")
+        data = load_text(text, "history").data
+    except (LoadError, UnicodeDecodeError):
+        return None, None
+    return (text, data) if isinstance(data, dict) else (None, None)
 
 
 def _version(raw: bytes | None) -> str | None:

@@ -64,3 +64,41 @@ def commit(root: Path, paths: Sequence[str], message: str) -> str:
         root, "commit", "--quiet", "--file=-", "--", *paths, stdin=message, writes=True
     )
     return transport.text(root, "rev-parse", "HEAD").strip()
+
+
+def current_branch(root: Path) -> str | None:
+    """The branch checked out (None: a detached HEAD)."""
+    name = transport.text(root, "branch", "--show-current").strip()
+    return name or None
+
+
+def switch(root: Path, name: str) -> None:
+    """Switch back to branch ``name`` (the work tree follows it)."""
+    transport.text(root, "switch", "--quiet", name, writes=True)
+
+
+def branch_exists(root: Path, name: str) -> str | None:
+    """The ref of branch ``name`` here or on a remote this clone knows
+    (``refs/remotes/<remote>/<name>``), None when there is none."""
+    out = transport.text(
+        root, "for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes"
+    )
+    for ref in out.splitlines():
+        if ref == f"refs/heads/{name}" or (
+            ref.startswith("refs/remotes/") and ref.split("/", 3)[-1] == name
+        ):
+            return ref
+    return None
+
+
+def discard(root: Path, paths: Sequence[str]) -> None:
+    """Put ``paths`` back as HEAD has them: edits undone, new files removed.
+    Only for paths a command wrote after :func:`dirty` found them clean."""
+    tracked = transport.text(root, "ls-files", "-z", "--", *paths).split("\0")
+    if any(tracked):
+        transport.text(root, "checkout", "--quiet", "--", *paths, writes=True)
+    transport.text(root, "clean", "--quiet", "--force", "-d", "--", *paths, writes=True)
+
+
+def delete_branch(root: Path, name: str) -> None:
+    transport.text(root, "branch", "--quiet", "--delete", "--force", name, writes=True)

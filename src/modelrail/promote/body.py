@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from modelrail.check.report import Report
     from modelrail.promote.edit import Promotion
+    from modelrail.promote.rollback import Rollback
     from modelrail.render.pipeline import Rendered
 
 RATIO = Decimal("0.95")  # the share of the baseline a metric must reach (seeds)
@@ -85,6 +86,157 @@ def body(
         _rendered(rendered),
     ]
     return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+
+def rollback_message(rollback: Rollback) -> str:
+    """``revert(prod): roll back NAME FROM -> TO`` and a body that says what is
+    restored from where, and why (the reason on one line, cut: it may come
+    from an alert)."""
+    r = rollback
+    if r.phase == 1:
+        subject = (
+            f"revert({r.environment}): send {r.name}'s traffic back to the "
+            f"previous revision (rollback of {r.before}, step 1 of 3)"
+        )
+    elif r.phase == 3:
+        subject = (
+            f"revert({r.environment}): move {r.name}'s traffic to the restored "
+            f"{r.version} (rollback, step 3 of 3)"
+        )
+    else:
+        subject = (
+            f"revert({r.environment}): roll back {r.name} {r.before} -> {r.version}"
+        )
+        if r.phase == 2:
+            subject += " (step 2 of 3)"
+    lines = [subject, "", f"Reason: {_one_line(r.reason)}"]
+    if r.restores:
+        lines.append(
+            f"Restores spec.model, spec.serving.image and "
+            f"spec.rollback.previousVersion as they were at {r.run.last.commit} "
+            f"({r.run.last.time:%Y-%m-%dT%H:%M:%SZ}), when {r.version} last ran "
+            f"in {r.environment}."
+        )
+    lines += ["", "Made with modelrail rollback."]
+    return "\n".join(lines) + "\n"
+
+
+def rollback_body(
+    rollback: Rollback,
+    doc: Mapping[str, Any],
+    report: Report,
+    rendered: Rendered | str,
+    *,
+    target_file: str,
+    budget: str = "",
+    alert: Mapping[str, Any] | None = None,
+) -> str:
+    """The pull-request body of a rollback: what goes back and why, the alert
+    behind it, the evidence that the version ran there before, the time to be
+    back (``budget``, Markdown), the policy results and the rendered files."""
+    r = rollback
+    name, env = md.cell(r.name), md.cell(r.environment)
+    before, version = md.code(r.before), md.code(r.version)
+    if r.phase == 1:
+        head = (
+            f"Step 1 of 3 of the rollback of **{name}** {before} in **{env}**: "
+            f"all traffic goes back to the previous revision at once "
+            f"(`canaryTrafficPercent: 0`). Merge it, then run `modelrail "
+            f"rollback` again to restore {version}."
+        )
+    elif r.phase == 3:
+        head = (
+            f"Step 3 of 3 of the rollback of **{name}** in **{env}**: all "
+            f"traffic moves to the restored {version}, whose revision is ready."
+        )
+    else:
+        head = (
+            f"Rolls **{name}** in **{env}** back from {before} to {version}, "
+            f"exactly as {version} last ran there."
+        )
+    lines = [
+        f"## Rollback: {name} {md.cell(r.before)} to {md.cell(r.version)} in {env}"
+    ]
+    lines += ["", head, "", f"Spec: {md.code(target_file)}.", ""]
+    lines += [f"**Why:** {md.cell(r.reason)}"]
+    parts = ["\n".join(lines)]
+    if alert is not None:
+        parts.append(_alert(alert))
+    if r.restores:
+        parts.append(_ran(r))
+    if budget:
+        parts.append(budget)
+    changes = [
+        f"| {md.code(c.field, cell=True)} | {_value(c.before)} | {_value(c.after)} |"
+        for c in r.changes
+    ]
+    table = [
+        "### What changes",
+        "",
+        "| field | before | after |",
+        "| --- | --- | --- |",
+    ]
+    if r.notes:
+        changes += ["", "To check by hand:", ""]
+        changes += [f"- {md.cell(note)}" for note in r.notes]
+    parts.append("\n".join(table + changes))
+    parts += [_policies(report), _rendered(rendered)]
+    del doc  # the spec after the change: its values are in the changes
+    return "\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+
+def _ran(rollback: Rollback) -> str:
+    """The evidence that the version ran healthy there before."""
+    from modelrail.units import human
+
+    run = rollback.run
+    lines = ["### Evidence: it ran here before", ""]
+    since = f"{run.since.time:%Y-%m-%d %H:%M} UTC"
+    if run.until is not None:
+        span = int((run.until.time - run.since.time).total_seconds())
+        lines.append(
+            f"{md.code(run.version)} ran in {md.cell(rollback.environment)} from "
+            f"{since} (commit {md.code(run.since.short)}) until "
+            f"{run.until.time:%Y-%m-%d %H:%M} UTC (commit "
+            f"{md.code(run.until.short)}, which replaced it): "
+            f"{md.cell(human(span) if span > 0 else 'less than a second')}."
+        )
+    else:
+        lines.append(
+            f"{md.code(run.version)} runs in {md.cell(rollback.environment)} "
+            f"since {since} (commit {md.code(run.since.short)})."
+        )
+    lines.append(
+        f"What is restored is its spec at commit {md.code(run.last.short)}: "
+        "the same model block, digest, artifact and image, byte for byte."
+    )
+    return "\n".join(lines)
+
+
+def _alert(alert: Mapping[str, Any]) -> str:
+    """The alert that opened the rollback: its labels and annotations, every
+    value escaped (they come from Alertmanager)."""
+    labels = _section(alert, "labels")
+    notes = _section(alert, "annotations")
+    name = labels.get("alertname", "alert")
+    lines = [f"### Triggered by {md.cell(str(name))}", ""]
+    if isinstance(alert.get("startsAt"), str):
+        lines += [f"Firing since {md.code(alert['startsAt'])}.", ""]
+    lines += ["| label | value |", "| --- | --- |"]
+    for key in sorted(labels):
+        lines.append(
+            f"| {md.code(str(key), cell=True)} | {md.cell(str(labels[key]))} |"
+        )
+    for key in ("summary", "description"):
+        if isinstance(notes.get(key), str):
+            lines += ["", f"{md.cell(key.capitalize())}: {md.cell(notes[key])}"]
+    return "\n".join(lines)
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """Text for a commit message line: printable, one line, cut."""
+    flat = md.flat(text)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _gate(markdown: str) -> str:

@@ -105,3 +105,45 @@ def budget(spec: Mapping[str, Any]) -> Budget:
         for number, step in enumerate(rollout.get("steps", ()), 1)
     )
     return Budget(steps, sum(step.seconds for step in steps))
+
+
+def lines(spec: Mapping[str, Any], *, phase: int = 0) -> list[str]:
+    """What a rollback of ``spec`` skips and how long it should take, in
+    sentences (``phase``: a KServe rollback's step, 0 for a Rollout's)."""
+    skipped = budget(spec)
+    runtime = spec["spec"]["serving"]["runtime"]
+    if runtime == "kserve":
+        fast = {
+            1: "This change sends all traffic back to the previous revision at "
+            "once (canaryTrafficPercent: 0).",
+            2: "The restored version gets its revision while the traffic stays "
+            "on the previous one (canaryTrafficPercent: 0).",
+            3: "All traffic moves to the restored revision, which is ready.",
+        }.get(phase, "The restored version takes all traffic at once.")
+    else:
+        fast = (
+            "Argo Rollouts returns to the stable ReplicaSet it keeps "
+            "(rollbackWindow): the pods that ran, with no step, pause or analysis."
+        )
+    limit = spec["spec"].get("rollback", {}).get("maxDuration")
+    promise = (
+        f"Expected back within {limit} (rollback.maxDuration)."
+        if isinstance(limit, str)
+        else "The spec promises no rollback time (rollback.maxDuration)."
+    )
+    return [f"The rollback {skipped.summary()}.", fast, promise]
+
+
+def text(spec: Mapping[str, Any], *, phase: int = 0) -> str:
+    """``lines`` for a terminal (``rollback --dry-run``)."""
+    return "time budget:\n" + "".join(
+        f"  {line}\n" for line in lines(spec, phase=phase)
+    )
+
+
+def markdown(spec: Mapping[str, Any], *, phase: int = 0) -> str:
+    """``lines`` for the pull-request body."""
+    from modelrail import commonmark as md
+
+    items = "\n".join(f"- {md.cell(line)}" for line in lines(spec, phase=phase))
+    return "### Time to be back\n\n" + items
