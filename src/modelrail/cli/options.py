@@ -110,3 +110,21 @@ def now_option(func: F) -> F:
         help="The moment soak times are measured to, ISO 8601 with a zone "
         "(default: the clock).",
     )(func)
+
+
+def branch_option(func: F) -> F:
+    return click.option(
+        "--branch",
+        metavar="NAME",
+        default=None,
+        help="Create this git branch and switch to it before editing.",
+    )(func)
+
+
+def commit_option(func: F) -> F:
+    return click.option(
+        "--commit",
+        is_flag=True,
+        help="Commit the spec and the rendered files it changes (only when the "
+        "check finds no error). Never pushes.",
+    )(func)

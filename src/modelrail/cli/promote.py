@@ -17,7 +17,12 @@ from modelrail.cli.edits import (
     show_report,
     spec_end,
 )
-from modelrail.cli.options import now_option, root_option
+from modelrail.cli.options import (
+    branch_option,
+    commit_option,
+    now_option,
+    root_option,
+)
 from modelrail.errors import UsageError
 
 if TYPE_CHECKING:
@@ -47,18 +52,8 @@ _NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
     default=None,
     help="The environment to promote from (default: the target's spec.promotion.from).",
 )
-@click.option(
-    "--branch",
-    metavar="NAME",
-    default=None,
-    help="Create this git branch and switch to it before editing.",
-)
-@click.option(
-    "--commit",
-    is_flag=True,
-    help="Commit the spec and the rendered files it changes (only when the "
-    "check finds no error). Never pushes.",
-)
+@branch_option
+@commit_option
 @click.option(
     "--body",
     "body_file",

@@ -22,7 +22,12 @@ from modelrail.cli.edits import (
     show_report,
     spec_end,
 )
-from modelrail.cli.options import now_option, root_option
+from modelrail.cli.options import (
+    branch_option,
+    commit_option,
+    now_option,
+    root_option,
+)
 from modelrail.errors import UsageError
 
 if TYPE_CHECKING:
@@ -60,18 +65,8 @@ def _rendered_paths(environment: str) -> list[str]:
     default=None,
     help="Why (the incident): goes into spec.rollback.revert and the body.",
 )
-@click.option(
-    "--branch",
-    metavar="NAME",
-    default=None,
-    help="Create this git branch and switch to it before editing.",
-)
-@click.option(
-    "--commit",
-    is_flag=True,
-    help="Commit the spec and the rendered files it changes (only when the "
-    "check finds no error). Never pushes.",
-)
+@branch_option
+@commit_option
 @click.option(
     "--body",
     "body_path",
