@@ -113,9 +113,10 @@ def rollback_cmd(
     version last ran in ENV (first-parent git history), keeps everything else
     and every comment, and declares the rollback (rollback.revert: from,
     reason, at). Then checks and renders like promote. A KServe canary goes
-    back in two steps: first all traffic to the previous revision
-    (canaryTrafficPercent 0), then the version. Prints a pull-request body on
-    stdout; progress goes to stderr.
+    back in three changes, one per run: all traffic to the previous revision
+    (canaryTrafficPercent 0), the version (the traffic still held), the
+    traffic to it. Prints a pull-request body on stdout; progress goes to
+    stderr.
 
     Exit codes: 0 rolled back and clean (or nothing to do), 1 the check found
     errors (nothing committed), 2 bad input (a version that never ran there,
