@@ -15,14 +15,13 @@ A small, stable API:
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import requests
 
+from testing.servers import serving
 from testing.tools import ALERTMANAGER, require_tool
 
 if TYPE_CHECKING:
@@ -39,7 +38,6 @@ __all__ = [
 
 _STARTS = 5  # attempts at a free port (another process may take the one found)
 _READY_TIMEOUT = 30.0
-_STOP_TIMEOUT = 10.0
 _POLL = 0.05  # seconds between two looks at the API
 
 # Every alert goes to a receiver that notifies no one: the tests read the
@@ -56,36 +54,6 @@ class AlertmanagerError(RuntimeError):
     """Alertmanager did not start, refused a request, or no alert came."""
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _ready(base_url: str) -> bool:
-    try:
-        return requests.get(f"{base_url}/-/ready", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=_STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=_STOP_TIMEOUT)
-
-
-def _tail(log: Path, lines: int = 40) -> str:
-    text = log.read_text(encoding="utf-8", errors="replace")
-    return "\n".join(text.splitlines()[-lines:])
-
-
 @contextmanager
 def running_alertmanager(folder: Path) -> Iterator[str]:
     """An Alertmanager, its base URL (``http://127.0.0.1:<port>``) while the
@@ -94,43 +62,22 @@ def running_alertmanager(folder: Path) -> Iterator[str]:
     alertmanager = require_tool(*ALERTMANAGER)
     config = folder / "alertmanager.yml"
     config.write_text(CONFIG, encoding="utf-8")
-    for attempt in range(1, _STARTS + 1):
-        port = _free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        storage = folder / f"alertmanager-data-{attempt}"
-        storage.mkdir(parents=True, exist_ok=True)
-        log = folder / f"alertmanager-{attempt}.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [alertmanager, f"--config.file={config}",
-                 f"--storage.path={storage}",
-                 f"--web.listen-address=127.0.0.1:{port}",
-                 "--cluster.listen-address="],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        try:
-            deadline = time.monotonic() + _READY_TIMEOUT
-            while process.poll() is None and not _ready(base_url):
-                if time.monotonic() > deadline:
-                    raise AlertmanagerError(
-                        f"Alertmanager not ready after {_READY_TIMEOUT:.0f} s:\n"
-                        + _tail(log)
-                    )
-                time.sleep(0.1)
-            if process.poll() is not None:
-                text = _tail(log)
-                if "address already in use" in text and attempt < _STARTS:
-                    continue  # the port was taken between the probe and the start
-                raise AlertmanagerError(
-                    f"Alertmanager exited with {process.returncode}:\n{text}"
-                )
-            yield base_url
-            return
-        finally:
-            _stop(process)
-    raise AssertionError("unreachable")  # pragma: no cover
+    storage = folder / "alertmanager-data"
+    storage.mkdir(parents=True, exist_ok=True)
+
+    def command(port: int) -> list[str]:
+        return [
+            alertmanager, f"--config.file={config}",
+            f"--storage.path={storage}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+        ]  # fmt: skip
+
+    with serving(
+        "Alertmanager", command, folder, ready="/-/ready", error=AlertmanagerError,
+        starts=_STARTS, ready_timeout=_READY_TIMEOUT,
+    ) as base_url:  # fmt: skip
+        yield base_url
 
 
 def matcher(name: str, value: str) -> str:

@@ -24,8 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
-import subprocess
 import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -33,9 +31,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
+from testing.servers import serving
 from testing.tools import require_tool
 
 if TYPE_CHECKING:
+    import subprocess
     from collections.abc import Iterator, Mapping
     from pathlib import Path
 
@@ -49,20 +49,6 @@ API = "/api/2.0/mlflow"
 
 class MlflowError(RuntimeError):
     """The MLflow server did not start, or refused a call."""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _ready(base_url: str) -> bool:
-    try:
-        return requests.get(f"{base_url}/health", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -84,11 +70,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=_STOP_TIMEOUT)
 
 
-def _tail(log: Path, lines: int = 40) -> str:
-    text = log.read_text(encoding="utf-8", errors="replace")
-    return "\n".join(text.splitlines()[-lines:])
-
-
 @contextmanager
 def running_mlflow(folder: Path) -> Iterator[str]:
     """An MLflow tracking server with its store in ``folder``; its base URL
@@ -100,41 +81,21 @@ def running_mlflow(folder: Path) -> Iterator[str]:
         "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
         "PYTHONWARNINGS": "ignore",
     }
-    for attempt in range(1, _STARTS + 1):
-        port = _free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        log = folder / f"mlflow-{attempt}.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [mlflow, "server", "--host", "127.0.0.1", "--port", str(port),
-                 "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
-                 "--default-artifact-root", str(folder / "artifacts"),
-                 "--workers", "1", "--gunicorn-opts", "--log-level warning"],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=folder,
-                start_new_session=True,
-            )  # fmt: skip
-        try:
-            deadline = time.monotonic() + _READY_TIMEOUT
-            while process.poll() is None and not _ready(base_url):
-                if time.monotonic() > deadline:
-                    raise MlflowError(
-                        f"MLflow not ready after {_READY_TIMEOUT:.0f} s:\n" + _tail(log)
-                    )
-                time.sleep(0.2)
-            if process.poll() is not None:
-                text = _tail(log)
-                if "already in use" in text.lower() and attempt < _STARTS:
-                    continue  # the port was taken between the probe and the start
-                raise MlflowError(f"MLflow exited with {process.returncode}:\n{text}")
-            yield base_url
-            return
-        finally:
-            _stop(process)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    def command(port: int) -> list[str]:
+        return [
+            mlflow, "server", "--host", "127.0.0.1", "--port", str(port),
+            "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
+            "--default-artifact-root", str(folder / "artifacts"),
+            "--workers", "1", "--gunicorn-opts", "--log-level warning",
+        ]  # fmt: skip
+
+    with serving(
+        "MLflow", command, folder, ready="/health", error=MlflowError,
+        starts=_STARTS, ready_timeout=_READY_TIMEOUT, poll=0.2, stopper=_stop,
+        env=env, cwd=folder, start_new_session=True,
+    ) as base_url:  # fmt: skip
+        yield base_url
 
 
 @pytest.fixture(scope="session")

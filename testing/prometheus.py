@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-import socket
 import subprocess
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 import yaml
 
+from testing.servers import serving
 from testing.tools import require_tool
 
 if TYPE_CHECKING:
@@ -55,7 +54,6 @@ _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 _LABEL = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _STARTS = 5  # attempts at a free port (another process may take the one found)
 _READY_TIMEOUT = 30.0
-_STOP_TIMEOUT = 10.0
 
 
 class PrometheusError(RuntimeError):
@@ -228,31 +226,6 @@ def backfill(text: str, data_dir: Path, folder: Path) -> None:
         )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=_STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=_STOP_TIMEOUT)
-
-
-def _ready(base_url: str) -> bool:
-    try:
-        return requests.get(f"{base_url}/-/ready", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
-
-
 def _config(
     rule_files: Sequence[Path], alertmanagers: Sequence[str], evaluation_interval: str
 ) -> str:
@@ -297,47 +270,21 @@ def running_prometheus(
     config.write_text(
         _config(rule_files, alertmanagers, evaluation_interval), encoding="utf-8"
     )
-    for attempt in range(1, _STARTS + 1):
-        port = _free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        log = folder / f"prometheus-{attempt}.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [prometheus, f"--config.file={config}",
-                 f"--storage.tsdb.path={data_dir}",
-                 "--storage.tsdb.retention.time=100y",
-                 f"--rules.alert.resend-delay={resend_delay}",
-                 f"--web.listen-address=127.0.0.1:{port}"],
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        try:
-            deadline = time.monotonic() + _READY_TIMEOUT
-            while process.poll() is None and not _ready(base_url):
-                if time.monotonic() > deadline:
-                    raise PrometheusError(
-                        f"Prometheus not ready after {_READY_TIMEOUT:.0f} s:\n"
-                        + _tail(log)
-                    )
-                time.sleep(0.1)
-            if process.poll() is not None:
-                text = _tail(log)
-                if "address already in use" in text and attempt < _STARTS:
-                    continue  # the port was taken between the probe and the start
-                raise PrometheusError(
-                    f"Prometheus exited with {process.returncode}:\n{text}"
-                )
-            yield base_url
-            return
-        finally:
-            _stop(process)
-    raise AssertionError("unreachable")  # pragma: no cover
 
+    def command(port: int) -> list[str]:
+        return [
+            prometheus, f"--config.file={config}",
+            f"--storage.tsdb.path={data_dir}",
+            "--storage.tsdb.retention.time=100y",
+            f"--rules.alert.resend-delay={resend_delay}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ]  # fmt: skip
 
-def _tail(log: Path, lines: int = 40) -> str:
-    text = log.read_text(encoding="utf-8", errors="replace")
-    return "\n".join(text.splitlines()[-lines:])
+    with serving(
+        "Prometheus", command, folder, ready="/-/ready", error=PrometheusError,
+        starts=_STARTS, ready_timeout=_READY_TIMEOUT,
+    ) as base_url:  # fmt: skip
+        yield base_url
 
 
 def query(base_url: str, promql: str, at: float) -> list[float] | float:
