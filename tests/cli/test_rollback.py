@@ -176,6 +176,31 @@ def test_a_version_of_the_promotion_source_is_a_promotion(repo: Path) -> None:
     )
 
 
+def test_a_rollback_never_goes_forward(repo: Path) -> None:
+    """Rolled back once, there is nothing further back (3.2.0 was the first),
+    and the version it left is a promotion away, not a rollback."""
+    first = invoke(
+        "rollback", "fraud-detector", "--env", "prod", "--root", str(repo),
+        "--commit", "--now", NOW,
+    )  # fmt: skip
+    assert first.exit_code == 0, first.output
+    again = invoke(
+        "rollback", "fraud-detector", "--env", "prod", "--root", str(repo),
+        "--now", NOW,
+    )  # fmt: skip
+    assert again.exit_code == 2
+    assert "nothing to roll back to" in again.output
+    forward = invoke(
+        "rollback", "fraud-detector", "--env", "prod", "--to", "3.3.0",
+        "--root", str(repo), "--now", NOW,
+    )  # fmt: skip
+    assert forward.exit_code == 2
+    assert "3.3.0 is above 3.2.0, which prod runs: going there is a promotion" in (
+        forward.output
+    )
+    assert git(repo, "status", "--porcelain") == ""
+
+
 def test_a_first_release_has_nothing_to_roll_back_to(repo: Path) -> None:
     done = invoke(
         "rollback", "product-recommender", "--env", "prod", "--root", str(repo),
@@ -205,12 +230,15 @@ def test_kserve_goes_back_in_three_changes(repo: Path) -> None:
     spec = "environments/prod/churn-predictor.yaml"
     isvc = "rendered/prod/churn-predictor/inferenceservice.yaml"
 
-    def step(expected_step: int | None, version: str) -> dict[str, object]:
+    def step(
+        expected_step: int | None, version: str, says: str = ""
+    ) -> dict[str, object]:
         done = invoke(
             "rollback", "churn-predictor", "--env", "prod", "--root", str(repo),
             "--commit", "--now", NOW,
         )  # fmt: skip
         assert done.exit_code == 0, done.output
+        assert says in done.output
         assert git(repo, "status", "--porcelain") == ""  # committed, clean
         data = yaml.safe_load((repo / spec).read_text(encoding="utf-8"))["spec"]
         assert data["rollout"].get("currentStep") == expected_step
@@ -221,7 +249,9 @@ def test_kserve_goes_back_in_three_changes(repo: Path) -> None:
         return predictor
 
     # 1: all traffic back to the previous revision, the version unchanged
-    assert step(0, "1.5.0")["canaryTrafficPercent"] == 0
+    # (the next run is named with the version, so a --to given is not lost)
+    first = step(0, "1.5.0", "--env prod --to 1.4.2' again to restore 1.4.2")
+    assert first["canaryTrafficPercent"] == 0
     # 2: the version restored, the traffic still held on the previous revision
     assert step(0, "1.4.2")["canaryTrafficPercent"] == 0
     data = yaml.safe_load((repo / spec).read_text(encoding="utf-8"))["spec"]

@@ -263,3 +263,54 @@ def test_end_to_end_from_prometheus_to_the_rollback_commit(
         assert done.exit_code == 0, done.output
         assert "no firing alert asks for a rollback" in done.output
     assert branches(repo) == ["main"]
+
+
+# ---------------------------------------------------- found by a review
+
+
+def test_uncommitted_work_is_never_touched(repo: Path, alertmanager: str) -> None:
+    spec = repo / SPEC
+    spec.write_text(spec.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    scratch = repo / "rendered" / "prod" / "scratch.txt"
+    scratch.write_text("mine\n", encoding="utf-8")
+    fire(alertmanager)
+    done = rollback(repo, alertmanager)
+    assert done.exit_code == 1, done.output
+    assert "prod/fraud-detector: not rolled back: uncommitted changes" in done.output
+    assert spec.read_text(encoding="utf-8").endswith("# mine\n")
+    assert scratch.read_text(encoding="utf-8") == "mine\n"
+    assert branches(repo) == ["main"]
+
+
+def test_one_model_that_cannot_go_back_stops_no_other(
+    repo: Path, alertmanager: str
+) -> None:
+    # product-recommender ran one version only: nothing to roll back to
+    fire(alertmanager, model="product-recommender", version="2.4.1")
+    fire(alertmanager)
+    done = rollback(repo, alertmanager, "--body", str(repo.parent / "bodies"))
+    assert done.exit_code == 1, done.output
+    assert "prod/product-recommender: not rolled back:" in done.output
+    assert "nothing to roll back to" in done.output
+    assert branches(repo) == ["main", BRANCH]
+    assert (repo.parent / "bodies" / "prod" / "fraud-detector.md").is_file()
+    assert not (repo.parent / "bodies" / "prod" / "product-recommender.md").exists()
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "branch", "--show-current") == "main"
+
+
+def test_a_stale_alert_does_not_hide_the_one_about_what_runs(
+    repo: Path, alertmanager: str
+) -> None:
+    fire(alertmanager, version="3.2.0", alertname="Stale")  # from before the promotion
+    fire(alertmanager)
+    done = rollback(repo, alertmanager)
+    assert done.exit_code == 0, done.output
+    assert branches(repo) == ["main", BRANCH]
+
+
+def test_body_must_be_a_folder(repo: Path, alertmanager: str) -> None:
+    (repo.parent / "a-file").write_text("x", encoding="utf-8")
+    done = rollback(repo, alertmanager, "--body", str(repo.parent / "a-file"))
+    assert done.exit_code == 2
+    assert "with --from-alerts, a folder" in done.output

@@ -48,8 +48,6 @@ ACTIONS: dict[str, tuple[str, str]] = {
 WRITES: dict[tuple[str, str], frozenset[str]] = {
     # upload-sarif sends the report to code scanning
     ("modelrail.yml", "check"): frozenset({"security-events"}),
-    # pushes the branches rollback/<env>/<model> and opens their pull requests
-    ("auto-rollback.yml", "rollback"): frozenset({"contents", "pull-requests"}),
 }
 
 # No expression at all inside `run:`: GitHub pastes its value into the script
@@ -491,6 +489,9 @@ def test_the_automatic_rollback() -> None:
     assert step["env"]["MODELRAIL_ALERTMANAGER_TOKEN"] == (
         "${{ secrets.MODELRAIL_ALERTMANAGER_TOKEN }}"
     )
+    # pushed with a token whose pushes start the checks (not the job's own)
+    assert step["env"]["GH_TOKEN"] == "${{ secrets.MODELRAIL_ROLLBACK_TOKEN }}"
+    assert job["permissions"] == {"contents": "read"}
 
 
 def test_the_promotion_gate() -> None:

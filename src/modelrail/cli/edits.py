@@ -47,9 +47,16 @@ def spec_end(repo: Repository, env: str, model: str, *, must_exist: bool) -> End
     (None when it does not exist and need not)."""
     from modelrail.promote.edit import End
     from modelrail.repository.files import load_and_validate
+    from modelrail.repository.layout import YAML_SUFFIXES
     from modelrail.repository.schema import SchemaSet
 
-    path = repo.environments_dir / env / f"{model}.yaml"
+    folder = repo.environments_dir / env
+    found = [
+        folder / f"{model}{s}"
+        for s in YAML_SUFFIXES
+        if (folder / f"{model}{s}").is_file()
+    ]
+    path = found[0] if found else folder / f"{model}{YAML_SUFFIXES[0]}"
     display = path.relative_to(repo.root).as_posix()
     if not path.is_file():
         if must_exist:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from modelrail.cli.options import (
     now_option,
     root_option,
 )
-from modelrail.errors import UsageError
+from modelrail.errors import ModelrailError, UsageError
 
 if TYPE_CHECKING:
     import datetime
@@ -134,6 +135,8 @@ def rollback_cmd(
             raise UsageError(
                 "--from-alerts makes one branch per model: no --branch or --dry-run"
             )
+        if body_path is not None and body_path.exists() and not body_path.is_dir():
+            raise UsageError(f"--body {body_path}: with --from-alerts, a folder")
         ctx.exit(_from_alerts(repo, alertmanager, body_path, now))
     if model is None or environment is None:
         raise UsageError("name the MODEL and its --env (or use --from-alerts URL)")
@@ -423,47 +426,89 @@ def _from_alerts(
         )
     code = EXIT_OK
     try:
-        for request in firing.requests:
-            skip = _guard(repo, request)
-            if skip:
-                click.echo(f"{request.environment}/{request.model}: {skip}", err=True)
+        for (environment, model), asks in groupby(
+            firing.requests, key=lambda r: (r.environment, r.model)
+        ):
+            request, skips = _choose(repo, list(asks))
+            if request is None:
+                for skip in skips:
+                    click.echo(f"{environment}/{model}: {skip}", err=True)
                 continue
-            name = BRANCH.format(environment=request.environment, model=request.model)
-            labels = request.alert.get("labels", {})
-            what = labels.get("alertname", "an alert")
-            plan = Plan(
-                request.model,
-                request.environment,
-                None,
-                f"alert {what} fired for {request.model} {request.version} "
-                f"in {request.environment}",
-                request.alert,
-            )
-            done = Done(EXIT_FINDINGS)
-            try:
-                done = _one(repo, plan, history, now, branch=name, commit=True)
-            finally:
-                # what was not committed goes: the next run tries again
-                if not done.committed:
-                    written = f"environments/{request.environment}/{request.model}.yaml"
-                    gitwork.discard(
-                        repo.root, [written, *_rendered_paths(request.environment)]
-                    )
-                if gitwork.current_branch(repo.root) != home:
-                    gitwork.switch(repo.root, home)
-                if not done.committed and gitwork.branch_exists(repo.root, name):
-                    gitwork.delete_branch(repo.root, name)
-            code = max(code, done.code)
-            if body_dir is not None:
-                from modelrail.repository.writer import write_atomic
-
-                write_atomic(
-                    body_dir / request.environment / f"{request.model}.md", done.body
-                )
-            click.echo(done.body, nl=False)
+            code = max(code, _automatic(repo, request, history, now, home, body_dir))
     finally:
         history.close()
     return code
+
+
+def _choose(repo: Repository, asks: list[Request]) -> tuple[Request | None, list[str]]:
+    """Of one model's alerts, the first the guards let through; else why not
+    (one reason per alert, said once)."""
+    skips: list[str] = []
+    for request in asks:
+        skip = _guard(repo, request)
+        if not skip:
+            return request, []
+        if skip not in skips:
+            skips.append(skip)
+    return None, skips
+
+
+def _automatic(
+    repo: Repository,
+    request: Request,
+    history: GitHistory,
+    now: datetime.datetime,
+    home: str,
+    body_dir: Path | None,
+) -> int:
+    """Roll one model back on its own branch, committed, then back home.
+    Whatever fails is this model's (exit 1, said), never the others': what
+    the run wrote is undone and its branch deleted, so the next run tries
+    again. The user's own uncommitted work is never touched: a model whose
+    files are dirty is left alone."""
+    from modelrail.git import worktree as gitwork
+
+    spec = repo.source(_spec_path(repo, request.environment, request.model)).display
+    written = [spec, *_rendered_paths(request.environment)]
+    where = f"{request.environment}/{request.model}"
+    try:
+        refuse_dirty(repo, request.environment, spec, commit=True, command="rollback")
+    except UsageError as exc:
+        click.echo(f"{where}: not rolled back: {exc}", err=True)
+        return EXIT_FINDINGS
+    name = BRANCH.format(environment=request.environment, model=request.model)
+    labels = request.alert.get("labels", {})
+    plan = Plan(
+        request.model,
+        request.environment,
+        None,
+        f"alert {labels.get('alertname', 'an alert')} fired for {request.model} "
+        f"{request.version} in {request.environment}",
+        request.alert,
+    )
+    done = Done(EXIT_FINDINGS)
+    try:
+        done = _one(repo, plan, history, now, branch=name, commit=True)
+    except ModelrailError as exc:
+        click.echo(f"{where}: not rolled back: {exc}", err=True)
+    finally:
+        if not done.committed:  # checked clean above: only this run's writes
+            gitwork.discard(repo.root, written)
+        if gitwork.current_branch(repo.root) != home:
+            gitwork.switch(repo.root, home)
+        if not done.committed and gitwork.branch_exists(repo.root, name) == (
+            f"refs/heads/{name}"
+        ):
+            gitwork.delete_branch(repo.root, name)
+    if done.committed:
+        if body_dir is not None:
+            from modelrail.repository.writer import write_atomic
+
+            write_atomic(
+                body_dir / request.environment / f"{request.model}.md", done.body
+            )
+        click.echo(done.body, nl=False)
+    return done.code
 
 
 def _guard(repo: Repository, request: Request) -> str:
@@ -473,7 +518,7 @@ def _guard(repo: Repository, request: Request) -> str:
 
     if request.environment not in repo.environment_names():
         return "no such environment here: ignored"
-    path = repo.environments_dir / request.environment / f"{request.model}.yaml"
+    path = _spec_path(repo, request.environment, request.model)
     if not path.is_file():
         return "no such model here: ignored"
     try:
@@ -496,3 +541,15 @@ def _guard(repo: Repository, request: Request) -> str:
     if found is not None:
         return f"a rollback of it is under way ({found}): nothing to do"
     return ""
+
+
+def _spec_path(repo: Repository, environment: str, model: str) -> Path:
+    """The spec of ``model`` in ``environment`` (``.yaml``, else ``.yml``;
+    the ``.yaml`` path when there is neither)."""
+    from modelrail.repository.layout import YAML_SUFFIXES
+
+    folder = repo.environments_dir / environment
+    for suffix in YAML_SUFFIXES:
+        if (folder / f"{model}{suffix}").is_file():
+            return folder / f"{model}{suffix}"
+    return folder / f"{model}{YAML_SUFFIXES[0]}"

@@ -49,7 +49,10 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Firing:
-    requests: tuple[Request, ...]  # one per (environment, model), sorted
+    # every alert's ask, by environment and model, the earliest first: two
+    # alerts of one model may name two versions (one stale), and only the
+    # repository knows which one runs
+    requests: tuple[Request, ...]
     ignored: tuple[str, ...]  # why each other alert is not acted on
 
 
@@ -59,8 +62,7 @@ def auth(environ: Mapping[str, str]) -> Auth:
 
 
 def firing(endpoint: Endpoint) -> Firing:
-    """The rollbacks the firing alerts ask for, one per model and
-    environment (the alert that started first speaks for it)."""
+    """The rollbacks the firing alerts ask for."""
     answer = endpoint.get(
         ALERTS,
         {
@@ -73,7 +75,7 @@ def firing(endpoint: Endpoint) -> Firing:
     body: Any = answer.body
     if answer.status != 200 or not isinstance(body, list):
         raise _shape(endpoint, f"HTTP {answer.status}, {type(body).__name__}")
-    found: dict[tuple[str, str], Request] = {}
+    found: list[Request] = []
     ignored: list[str] = []
     for alert in body:
         labels = alert.get("labels") if isinstance(alert, dict) else None
@@ -93,10 +95,9 @@ def firing(endpoint: Endpoint) -> Firing:
         request = Request(
             labels["environment"], labels["model"], labels["version"], alert
         )
-        key = (request.environment, request.model)
-        if key not in found or _starts(alert) < _starts(found[key].alert):
-            found[key] = request
-    return Firing(tuple(found[key] for key in sorted(found)), tuple(ignored))
+        found.append(request)
+    found.sort(key=lambda r: (r.environment, r.model, _starts(r.alert), r.version))
+    return Firing(tuple(found), tuple(ignored))
 
 
 def _unusable(labels: Mapping[str, str]) -> str:

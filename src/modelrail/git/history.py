@@ -215,7 +215,11 @@ class GitHistory:
     def _read_runs(self, environment: str, name: str) -> list[Stretch]:
         commits: list[Entry] = []
         path = ""
-        for candidate in self._paths(environment, name):
+        # the file the base has (``.yaml``, else ``.yml``) before one it had once
+        candidates = sorted(
+            self._paths(environment, name), key=lambda p: self.read(p) is None
+        )
+        for candidate in candidates:
             log = _git(
                 self.root,
                 "log",

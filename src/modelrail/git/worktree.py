@@ -94,9 +94,12 @@ def branch_exists(root: Path, name: str) -> str | None:
 def discard(root: Path, paths: Sequence[str]) -> None:
     """Put ``paths`` back as HEAD has them: edits undone, new files removed.
     Only for paths a command wrote after :func:`dirty` found them clean."""
-    tracked = transport.text(root, "ls-files", "-z", "--", *paths).split("\0")
-    if any(tracked):
-        transport.text(root, "checkout", "--quiet", "--", *paths, writes=True)
+    tracked = transport.text(root, "ls-files", "-z", "--", *paths)
+    if tracked:  # the files HEAD has (a path HEAD lacks is no pathspec for it)
+        transport.text(
+            root, "checkout", "--quiet", "--pathspec-from-file=-",
+            "--pathspec-file-nul", "--", stdin=tracked, writes=True,
+        )  # fmt: skip
     transport.text(root, "clean", "--quiet", "--force", "-d", "--", *paths, writes=True)
 
 

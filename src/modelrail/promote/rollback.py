@@ -29,6 +29,7 @@ from modelrail.errors import UsageError
 from modelrail.promote import roundtrip
 from modelrail.promote.edit import Change, Edit, End, section, shape
 from modelrail.promote.update import quoted
+from modelrail.versions import lower
 
 if TYPE_CHECKING:
     import datetime
@@ -65,11 +66,23 @@ def target(
     runs: list[Stretch], current: str, wanted: str | None, environment: str, name: str
 ) -> Stretch:
     """The run a rollback returns to: the newest of ``wanted``, or of the
-    latest version other than ``current``. Bad input when there is none."""
+    latest version that ran before ``current`` and is not above it (a
+    rollback goes back: a version above is the one a rollback left, and going
+    there is a promotion). Bad input when there is none."""
+    if wanted is not None and lower(current, wanted):
+        raise UsageError(
+            f"{wanted} is above {current}, which {environment} runs: going there "
+            f"is a promotion, not a rollback (modelrail promote {name} --to "
+            f"{environment})"
+        )
     for run in runs:
         if wanted is not None and run.version == wanted:
             return run
-        if wanted is None and run.version != current:
+        if (
+            wanted is None
+            and run.version != current
+            and not lower(current, run.version)
+        ):
             return run
     if wanted is not None:
         ran = ", ".join(dict.fromkeys(run.version for run in runs)) or "none"
@@ -120,7 +133,8 @@ def rollback(
             f"KServe: this first step sends all traffic back to the previous "
             f"revision ({run.version} if it is the last one fully rolled out); "
             f"merge it, then run 'modelrail rollback {name} --env "
-            f"{end.environment}' again to restore {run.version} (step 2 of 3)"
+            f"{end.environment} --to {run.version}' again to restore "
+            f"{run.version} (step 2 of 3)"
         )
         return Rollback(
             name, end.environment, roundtrip.dump(doc), before, run.version, run,
