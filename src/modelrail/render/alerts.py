@@ -19,6 +19,17 @@ alert about a version git no longer names can be told apart), which
   split in two on that condition, so one burn is one alert: the rollback
   trigger while the version is new, ``ModelErrorBudgetBurnFast`` after.
 
+Business metrics (``monitoring.business``) become a warning (ticket) and a
+critical (page) alert each, labelled ``business_metric`` with the metric's
+name, and, with ``canary: true``, a ticket when the new version does worse
+than the stable one (``business_alerts``). The trust boundary: a ``metric``
+is a name the schema holds to Prometheus's metric-name grammar, selected with
+quoted matchers like every other series here; a ``query`` is PromQL by nature
+and goes into the rule as written, in parentheses. It is code, reviewed as
+code in the spec's pull request (as the platform team reviews a rule), not a
+value: MR-OPS-015 only checks that its brackets balance, so the parentheses
+around it hold, and the schema keeps it on one line.
+
 "New" is read from the metric convention (docs/metrics.md): a server creates
 its request counters, labelled with its version, when it starts, so the
 version's ``model_requests_total`` series exist from its first pod on. The
@@ -32,7 +43,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from modelrail import burnrate
+from modelrail import burnrate, units
 from modelrail.metrics import CODE, ERROR_CODES, METRIC, MODEL, VERSION, Convention
 
 if TYPE_CHECKING:
@@ -56,6 +67,10 @@ _TRIGGER_ALERTS = {
 # SEEN_BEFORE before PROMOTION_WINDOW ago; the look-back outlasts a scrape gap
 PROMOTION_WINDOW = "24h"
 SEEN_BEFORE = "1h"
+# monitoring.business: the label naming the metric, and the default for:
+BUSINESS = "business_metric"
+BUSINESS_FOR = "1h"
+BUSINESS_CANARY_ALERT = "ModelBusinessMetricCanaryWorse"
 
 
 def number(value: Decimal | float | str) -> str:
@@ -74,6 +89,18 @@ def string(value: str) -> str:
     reads it): no value can close the quotes and add a matcher."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+
+def duration(value: str) -> str:
+    """A spec duration as a rule's ``for`` (the Prometheus Operator's order
+    of units): ``1h30m``, ``6h``, ``1d``."""
+    rest = units.seconds(value)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
 
 
 def triggers(spec: Mapping[str, Any]) -> tuple[str, ...]:
@@ -107,6 +134,7 @@ def groups(
         *_latency_alerts(spec, match, metrics),
         *_quality_alerts(spec, match, metrics, asked),
         _absent_alert(spec, match, metrics),
+        *business_alerts(spec, match),
     ]
     labels = {
         "team": spec["metadata"]["team"],
@@ -309,6 +337,75 @@ def _absent_alert(
             ),
         },
     }
+
+
+def _business_value(item: Mapping[str, Any], match: str, extra: str = "") -> str:
+    """The value a business metric's alerts compare: the query as written, or
+    the worst series of the metric (the lowest when higher is better)."""
+    if "query" in item:
+        return f"({item['query']})"
+    worst = "min" if item["better"] == "higher" else "max"
+    return f"{worst} by ({_BY}) ({item['metric']}{{{match}{extra}}})"
+
+
+def business_alerts(spec: Mapping[str, Any], match: str) -> list[dict[str, Any]]:
+    """The alerts of ``monitoring.business``: past warning a ticket, past
+    critical a page (where the spec's alerts page), each after ``window``
+    (default ``BUSINESS_FOR``); with ``canary``, a ticket while the spec's
+    version does worse than another version serving beside it by at least
+    the distance between the two thresholds."""
+    out: list[dict[str, Any]] = []
+    version = string(spec["spec"]["model"]["version"])
+    for item in spec["spec"].get("monitoring", {}).get("business", []):
+        name: str = item["name"]
+        value = _business_value(item, match)
+        past, side = ("<", "under") if item["better"] == "higher" else (">", "over")
+        wait = duration(item.get("window", BUSINESS_FOR))
+        labels = {BUSINESS: name, MODEL: spec["metadata"]["name"]}
+        for level, wanted in (("warning", "ticket"), ("critical", "page")):
+            threshold = number(item[level])
+            out.append(
+                {
+                    "alert": f"ModelBusinessMetric{level.title()}",
+                    "expr": f"{value} {past} {threshold}",
+                    "for": wait,
+                    "labels": {"severity": _severity(spec, wanted), **labels},
+                    "annotations": {
+                        "summary": f"{{{{ $labels.model }}}} {name} {side} its "
+                        f"{level} threshold",
+                        "description": (
+                            f"The {name} of {{{{ $labels.model }}}} is "
+                            f"{{{{ $value }}}} ({item['unit']}), {side} "
+                            f"{threshold} ({level}) for {wait}."
+                        ),
+                    },
+                }
+            )
+        if item.get("canary", False) and "metric" in item:
+            gap = abs(Decimal(str(item["warning"])) - Decimal(str(item["critical"])))
+            canary = _business_value(item, match, f", {VERSION}={version}")
+            stable = _business_value(item, match, f", {VERSION}!={version}")
+            sign = "-" if item["better"] == "higher" else "+"
+            out.append(
+                {
+                    "alert": BUSINESS_CANARY_ALERT,
+                    "expr": f"{canary} {past} on ({_BY}) "
+                    f"({stable} {sign} {number(gap)})",
+                    "for": wait,
+                    "labels": {"severity": _severity(spec, "ticket"), **labels},
+                    "annotations": {
+                        "summary": f"{{{{ $labels.model }}}} {name}: the canary "
+                        "does worse than the stable version",
+                        "description": (
+                            f"The {name} of {{{{ $labels.model }}}} "
+                            f"{spec['spec']['model']['version']} is {{{{ $value }}}} "
+                            f"({item['unit']}), worse than another version serving "
+                            f"beside it by more than {number(gap)} for {wait}."
+                        ),
+                    },
+                }
+            )
+    return out
 
 
 def _annotations(spec: Mapping[str, Any], env: Mapping[str, Any]) -> dict[str, str]:
