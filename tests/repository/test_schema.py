@@ -396,53 +396,53 @@ MODEL_DEPLOYMENT_CASES: dict[str, MutationCase] = {
     ),
     "security-enum-typo": (
         FRAUD, "seccompProfile: RuntimeDefault", "seccompProfile: runtimedefault",
-        91, 21, ("spec.security.seccompProfile is 'runtimedefault'",
+        93, 21, ("spec.security.seccompProfile is 'runtimedefault'",
                  "did you mean 'RuntimeDefault'?"),
         "use one of 'RuntimeDefault', 'Localhost', 'Unconfined'",
     ),
     "security-minimum": (
         FRAUD, "runAsUser: 10001", "runAsUser: 0",
-        87, 16, ("spec.security.runAsUser: 0 is below the minimum 1",),
+        89, 16, ("spec.security.runAsUser: 0 is below the minimum 1",),
         "the UID the container runs as",
     ),
     "security-norway-in-list": (
         FRAUD, "capabilities: {drop: [ALL]}", "capabilities: {drop: [ALL, off]}",
-        90, 32, (("spec.security.capabilities.drop[1] must be a string, but the "
+        92, 32, (("spec.security.capabilities.drop[1] must be a string, but the "
                   "unquoted off is read by YAML as the boolean false"),),
         'quote it: "off"',
     ),
     "compliance-norway-problem": (
         ASSISTANT, '["FR", "DE", "NO"]', "[FR, NO]",
-        106, 25, (("spec.compliance.dataResidency[1] must be a string, but the "
+        109, 25, (("spec.compliance.dataResidency[1] must be a string, but the "
                    "unquoted NO is read by YAML as the boolean false"),),
         'quote it: "NO"',
     ),
     "compliance-enum-typo": (
         FRAUD, "lawfulBasis: legitimate-interests", "lawfulBasis: legitimate-interest",
-        102, 43, ("spec.compliance.gdpr.lawfulBasis is 'legitimate-interest'",
+        104, 43, ("spec.compliance.gdpr.lawfulBasis is 'legitimate-interest'",
                   "did you mean 'legitimate-interests'?"),
         "use one of 'consent'",
     ),
     "compliance-evidence-url": (
         FRAUD, "      loadTest: https://perf", "      loadTest: ftp://perf",
-        106, 17, ("spec.compliance.evidence.loadTest is 'ftp://perf.example.com",
+        108, 17, ("spec.compliance.evidence.loadTest is 'ftp://perf.example.com",
                   "which is not valid: an http(s) URL"),
         "write it in the form described",
     ),
     "chatbot-minimum": (
         ASSISTANT, "maxOutputTokens: 1024", "maxOutputTokens: 0",
-        118, 22, ("spec.chatbot.maxOutputTokens: 0 is below the minimum 1",),
+        121, 22, ("spec.chatbot.maxOutputTokens: 0 is below the minimum 1",),
         "the most tokens an answer may have",
     ),
     "chatbot-missing-required": (
         ASSISTANT, "conversationLogs: {retention: 30d, encrypted: true}",
         "conversationLogs: {encrypted: true}",
-        116, 5, ("missing required key 'retention' in spec.chatbot.conversationLogs",),
+        119, 5, ("missing required key 'retention' in spec.chatbot.conversationLogs",),
         "add 'retention' (how long conversations are kept)",
     ),
     "chatbot-unknown-key": (
         ASSISTANT, "    maxOutputTokens: 1024", "    maxOutputToken: 1024",
-        118, 5, (("unknown key 'maxOutputToken' in spec.chatbot; "
+        121, 5, (("unknown key 'maxOutputToken' in spec.chatbot; "
                   "did you mean 'maxOutputTokens'?"),),
         "rename it to 'maxOutputTokens'",
     ),
@@ -553,7 +553,7 @@ def test_problems_in_several_sections_are_each_reported_once() -> None:
         assert text.count(old) == 1
         text = text.replace(old, new)
     assert [(line, column) for line, column, _, _ in findings("ModelDeployment", text)] == [
-        (7, 3), (56, 19), (62, 15), (87, 16)
+        (7, 3), (56, 19), (62, 15), (89, 16)
     ]  # fmt: skip
 
 
@@ -563,7 +563,7 @@ def test_problems_in_several_sections_are_each_reported_once() -> None:
 def test_unquoted_number_in_a_string_enum_is_one_finding() -> None:
     text = mutate(FRAUD, 'minVersion: "1.3"', "minVersion: 1.3")
     line, column, message, remediation = one_finding("ModelDeployment", text)
-    assert (line, column) == (98, 38)
+    assert (line, column) == (100, 38)
     assert "the unquoted 1.3 is read by YAML as the number 1.3" in message
     assert remediation == 'quote it: "1.3"'
 
@@ -571,7 +571,7 @@ def test_unquoted_number_in_a_string_enum_is_one_finding() -> None:
 def test_bad_key_name_points_at_the_key() -> None:
     text = mutate(FRAUD, "      loadTest:", "      load_test:")
     line, column, message, _ = one_finding("ModelDeployment", text)
-    assert (line, column) == (106, 7)
+    assert (line, column) == (108, 7)
     assert "key 'load_test'" in message
 
 
