@@ -5,10 +5,11 @@ A model with a metrics endpoint gets a PrometheusRule whose alerts carry its
 (warning). The environment's ``spec.alerting`` routes them, per team
 (docs/alerting.md): critical alerts to the team's pager, Slack and email,
 warnings to Slack (else email). A team the environment does not list, a
-warning with neither Slack nor email, a page with no pager (the seed's
-critical alert reaches the on-call person's phone), or an automatic rollback
-with no relay to start it: each is an alert that fires and reaches no one, or
-not the one it must.
+warning with neither Slack nor email, a page with no pager where ``pager``
+is on (the seed's critical alert reaches the on-call person's phone; the
+test and development profiles let pages reach Slack), or an automatic
+rollback with no relay to start it: each is an alert that fires and reaches
+no one, or not the one it must.
 
 Fails::
 
@@ -23,6 +24,7 @@ Passes::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
@@ -41,6 +43,11 @@ REMEDIATION = (
     "a pager for critical alerts and Slack or email for warnings (and "
     "spec.alerting.rollback for automatic rollbacks); or fix metadata.team."
 )
+
+
+@dataclass(frozen=True)
+class Options:
+    pager: bool = True  # a spec's pages must reach its team's pager
 
 
 def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
@@ -69,7 +76,8 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
             f"team {team} has neither Slack nor email in environment {env.name}: "
             f"the warnings of {spec.name} reach no one",
         )
-    if spec.monitoring.get("alerts", {}).get("page", True) and "pager" not in receivers:
+    pages = spec.monitoring.get("alerts", {}).get("page", True)
+    if pages and ctx.options_as(Options).pager and "pager" not in receivers:
         yield Hit(
             "/spec/monitoring/alerts/page",
             f"{spec.name}'s critical alerts page, but team {team} has no pager in "
