@@ -1,4 +1,4 @@
-"""MR-OPS-014 on environments the fixture repository does not have: a team
+"""MR-OPS-016 on environments the fixture repository does not have: a team
 without a pager, without Slack or email, without a rollback relay, and an
 environment that routes nothing. (The examples patch specs only.)"""
 
@@ -15,7 +15,7 @@ from modelrail.repository.loader import load_file
 from testing import examples
 from testing.repo import FIXTURE
 
-POLICY = examples.registry().get("MR-OPS-014")
+POLICY = examples.registry().get("MR-OPS-016")
 TODAY = datetime.date(2026, 11, 21)
 
 

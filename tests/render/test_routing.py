@@ -149,4 +149,4 @@ def test_an_environment_without_alerting_renders_no_routing(tmp_path) -> None:
          "--env", "dev", "--format", "json"],
         cwd=root, capture_output=True, text=True, check=False,
     )  # fmt: skip
-    assert "MR-OPS-014" in result.stdout
+    assert "MR-OPS-016" in result.stdout

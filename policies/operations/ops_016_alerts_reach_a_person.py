@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from modelrail.policy import Context, Environment, Spec
 
-ID = "MR-OPS-014"
+ID = "MR-OPS-016"
 NAME = "alerts-reach-a-person"
 SEVERITY = Severity.ERROR
 REMEDIATION = (
