@@ -2,11 +2,12 @@
 
 A small, stable API:
 
-- ``running_alertmanager(folder)``: a context manager that starts Alertmanager
-  (Debian's ``prometheus-alertmanager``, ``alertmanager`` elsewhere) on a free
-  port of 127.0.0.1 and yields its base URL: its storage in ``folder``,
-  clustering off (``--cluster.listen-address=``), one receiver that sends
-  nothing (so an alert stays where the API shows it);
+- ``running_alertmanager(folder, config_text=CONFIG)``: a context manager
+  that starts Alertmanager (Debian's ``prometheus-alertmanager``,
+  ``alertmanager`` elsewhere) on a free port of 127.0.0.1 and yields its base
+  URL: its storage in ``folder``, clustering off
+  (``--cluster.listen-address=``), by default one receiver that sends nothing
+  (so an alert stays where the API shows it);
 - ``alerts(base_url, matchers)``: the active alerts its API v2 holds that
   match every ``label=value`` of ``matchers`` (``GET /api/v2/alerts``);
 - ``wait_for_alerts(base_url, matchers, timeout)``: the same, polled until at
@@ -55,13 +56,14 @@ class AlertmanagerError(RuntimeError):
 
 
 @contextmanager
-def running_alertmanager(folder: Path) -> Iterator[str]:
+def running_alertmanager(folder: Path, config_text: str = CONFIG) -> Iterator[str]:
     """An Alertmanager, its base URL (``http://127.0.0.1:<port>``) while the
-    block runs; stopped after (terminate, wait, kill). Its config, storage
+    block runs; stopped after (terminate, wait, kill). Its config
+    (``config_text``, by default one receiver that sends nothing), storage
     and log are in ``folder``."""
     alertmanager = require_tool(*ALERTMANAGER)
     config = folder / "alertmanager.yml"
-    config.write_text(CONFIG, encoding="utf-8")
+    config.write_text(config_text, encoding="utf-8")
     storage = folder / "alertmanager-data"
     storage.mkdir(parents=True, exist_ok=True)
 

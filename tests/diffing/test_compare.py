@@ -130,9 +130,13 @@ def test_a_removed_spec_is_a_removed_model(repo: Path) -> None:
     assert {r.path: r.state for r in result.apps[0].resources} == {
         f"prod/fraud-detector/{name}": REMOVED for name in names
     }
-    assert "+++ /dev/null\n@@ " in result.resources[0].diff
-    # the other models of prod are not touched; Argo CD may list fewer kinds
+    assert "+++ /dev/null\n@@ " in result.apps[0].resources[0].diff
+    # the other models of prod are not touched; Argo CD may list fewer kinds,
+    # and the team's email loses the model's contacts (docs/alerting.md)
     assert all(r.path.startswith("prod/") for r in result.resources)
+    assert [(r.path, r.kind, r.state) for r in result.argocd] == [
+        ("prod/_alerting/risk-ml.yaml", "AlertmanagerConfig", "changed")
+    ]
 
 
 def test_a_template_change_shows_every_resource_it_renders(
@@ -194,10 +198,17 @@ def test_argo_cd_settings_change_only_argo_cd_resources(repo: Path) -> None:
     )
     result = run(repo, envs=("prod",))
     assert result.apps == ()
-    assert [r.path for r in result.argocd] == ["prod/_argocd/applicationset.yaml"]
-    assert result.argocd[0].kind == "ApplicationSet"
-    assert "+          selfHeal: false\n" in result.argocd[0].diff
-    assert "argo cd (1):\n  ~ prod/_argocd/applicationset.yaml" in text.render(result)
+    # the ApplicationSet's applications, and the alert routing's
+    assert [r.path for r in result.argocd] == [
+        "prod/_argocd/alerting.yaml",
+        "prod/_argocd/applicationset.yaml",
+    ]
+    assert [r.kind for r in result.argocd] == ["Application", "ApplicationSet"]
+    assert "+          selfHeal: false\n" in result.argocd[1].diff
+    assert "+      selfHeal: false\n" in result.argocd[0].diff
+    shown = text.render(result)
+    assert "argo cd (2):\n  ~ prod/_argocd/alerting.yaml (Application" in shown
+    assert "\n  ~ prod/_argocd/applicationset.yaml (ApplicationSet" in shown
 
 
 def test_a_sampling_rate_change_shows_in_the_diff(repo: Path) -> None:

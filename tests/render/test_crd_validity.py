@@ -30,7 +30,8 @@ EXPECTED = {
     "Rollout": 12,
     "AppProject": 8,  # an environment's, and a cluster's bootstrap project
     "ApplicationSet": 4,
-    "Application": 4,  # one root Application per cluster
+    "Application": 8,  # one root Application per cluster, one _alerting per env
+    "AlertmanagerConfig": 12,  # one per team (3) and environment (4)
 }
 
 

@@ -169,6 +169,28 @@ def _recommendation_nginx(tree: dict[str, bytes], env: str) -> None:
     assert otel["OTEL_EXPORTER_OTLP_ENDPOINT"] == (
         "http://otel-collector.observability.svc:4318"
     )
+    # alert routing: a team in full (its model's escalation contact joins
+    # its email), a team with email only (warnings go there), in prod's
+    # namespace, synced by the environment's own Application
+    growth = _load(tree, f"{env}/_alerting/growth-ml.yaml")
+    assert growth["metadata"]["namespace"] == "models-prod"
+    routes = {r["matchers"][0]["value"]: r for r in growth["spec"]["route"]["routes"]}
+    assert routes["rollback"]["continue"] is True
+    assert [r["receiver"] for r in routes["page"]["routes"]] == [
+        "pager",
+        "slack",
+        "email",
+    ]
+    assert routes["ticket"]["receiver"] == "slack"
+    (email,) = [r for r in growth["spec"]["receivers"] if r["name"] == "email"]
+    assert email["emailConfigs"][0]["to"] == (
+        "growth-ml-oncall@example.com, growth-ml-leads@example.com"
+    )
+    search = _load(tree, f"{env}/_alerting/search-ml.yaml")["spec"]
+    assert [r["name"] for r in search["receivers"]] == ["email", "rollback"]
+    application = _load(tree, f"{env}/_argocd/alerting.yaml")
+    assert application["metadata"]["name"] == "prod--alerting"
+    assert application["spec"]["source"]["path"] == "rendered/prod/_alerting"
 
 
 def _chatbot_alb(tree: dict[str, bytes], env: str) -> None:

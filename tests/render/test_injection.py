@@ -317,6 +317,14 @@ ALLOWED = {  # where the hostile spec values may change a file of the model
 }
 
 
+def _without_email_to(resource: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(resource)
+    for receiver in out["spec"]["receivers"]:
+        for config in receiver.get("emailConfigs", ()):
+            config.pop("to")
+    return out
+
+
 def expected_labels(clean_labels: dict[str, str]) -> dict[str, str]:
     labels = dict(clean_labels)
     for key in ("app.kubernetes.io/version", "modelrail.io/model-version"):
@@ -330,6 +338,13 @@ def test_hostile_spec_values_land_exactly_where_they_belong(
 ) -> None:
     parsed = check_files(clean, spec_render)
     for name in sorted(parsed):
+        if name.startswith(f"{ENV}/_alerting/") and "kustomization" not in name:
+            # a spec's email contacts join its team's email (docs/alerting.md):
+            # the hostile spec left its team, taking its address away, and
+            # nothing else of the routing may change
+            before_routing = _without_email_to(parse(name, clean[name]))
+            assert _without_email_to(parsed[name]) == before_routing, name
+            continue
         if not name.startswith(f"{FOLDER}/"):
             # nothing of it leaks into another app, _argocd or _bootstrap
             assert spec_render[name] == clean[name], name

@@ -577,6 +577,22 @@ def test_portable_pattern_keeps_the_meaning(text: str, matches: bool) -> None:
     assert bool(re.search(portable_pattern("^(?i)(abort|warn)?$"), text)) is matches
 
 
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [("monday", True), ("MONday", True), ("Sunday:friday", True), ("xday", False)],
+)
+def test_portable_pattern_scopes_group_flags_to_their_group(
+    text: str, matches: bool
+) -> None:
+    # AlertmanagerConfig's daysOfWeek: RE2 scopes (?i) to the rest of its group
+    raw = "^((?i)sun|mon|tues|wednes|thurs|fri|satur)day(?:((:(sun|mon|fri)day)$)|$)"
+    pattern = portable_pattern(raw)
+    assert pattern.startswith("^((?i:sun|mon|tues|wednes|thurs|fri|satur))day")
+    assert bool(re.search(pattern, text)) is matches
+    assert portable_pattern(r"\((?i)a)") == r"\((?i)a)"  # an escaped paren
+    assert portable_pattern("^([(](?i)a)$") == "^([(](?i)a)$"  # not at the start
+
+
 def test_portable_pattern_keeps_top_level_alternation() -> None:
     pattern = portable_pattern("^(?i)a|b")  # RE2: (^a)|b, both case-insensitive
     assert re.search(pattern, "xB")

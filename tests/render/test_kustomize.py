@@ -4,7 +4,7 @@ Independently of the renderer (which validates before it writes), every
 manifest under ``rendered/`` is validated again with ``SchemaStore`` for its
 environment's ``kubernetesVersion`` and the vendored CRD schemas, and every
 folder Argo CD or a person builds (``<env>/<model>``, ``<env>/_argocd``,
-``_bootstrap/<cluster>``) goes through the real ``kubectl kustomize``, which
+``<env>/_alerting``, ``_bootstrap/<cluster>``) goes through the real ``kubectl kustomize``, which
 must output exactly the resources the folder's files hold (no more, no fewer,
 none renamed). The golden cases' expected trees get the same kustomize check.
 """
@@ -98,9 +98,10 @@ def test_every_app_and_argocd_folder_is_a_kustomization() -> None:
     for env in _environments():
         models = {p.stem for p in (FIXTURE / "environments" / env).glob("*.yaml")}
         models -= {"environment", "waivers"}
-        assert {f"{env}/{m}" for m in models} | {f"{env}/_argocd"} == {
-            f for f in folders if f.startswith(f"{env}/")
-        }
+        assert {f"{env}/{m}" for m in models} | {
+            f"{env}/_argocd",
+            f"{env}/_alerting",
+        } == {f for f in folders if f.startswith(f"{env}/")}
     assert {f"_bootstrap/{c}" for c in _cluster_versions()} == {
         f for f in folders if f.startswith("_bootstrap/")
     }

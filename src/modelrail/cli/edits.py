@@ -121,15 +121,24 @@ def refuse_dirty(
     """The spec promote edits, and with --commit the rendered files it
     commits, must have no uncommitted change: it would be swept in. A pending
     promotion (written earlier, not committed) is the change itself: its
-    spec and its model's rendered app may differ from HEAD."""
+    spec, its model's rendered app and the environment's alert routing
+    (its contacts) may differ from HEAD."""
     from modelrail.git import worktree as gitwork
 
     paths = [spec]
     if commit:  # what the render of the target may rewrite
         paths += [f"rendered/{target}", "rendered/_bootstrap", "rendered/README.md"]
     if pending:  # pathspecs, relative to the root as git reads them from there
+        from modelrail.render.renderer import ALERTING
+
         app = f"rendered/{target}/{Path(spec).stem}"
-        paths += [f":(exclude,literal){spec}", f":(exclude,literal){app}"]
+        # the team's routing too: the spec's email contacts join its team's
+        routing = f"rendered/{target}/{ALERTING}"
+        paths += [
+            f":(exclude,literal){spec}",
+            f":(exclude,literal){app}",
+            f":(exclude,literal){routing}",
+        ]
     found = gitwork.dirty(repo.root, paths)
     if found:
         shown = "; ".join(line.strip() for line in found[:5])

@@ -238,11 +238,15 @@ def _apply(
         code = max(code, gate_code)
     if commit:
         if code == EXIT_OK and not isinstance(rendered, str):
-            # the model's app whole: an earlier run may have rendered it already
+            from modelrail.render.renderer import ALERTING
+
+            # the model's app whole, and the environment's alert routing (the
+            # spec's contacts): an earlier run may have rendered them already
             app = f"rendered/{promotion.target}/{promotion.name}"
+            routing = f"rendered/{promotion.target}/{ALERTING}"
             paths = sorted(
                 {target_file, *(f"rendered/{p}" for p in rendered.paths)}
-                | ({app} if (repo.root / app).is_dir() else set())
+                | {p for p in (app, routing) if (repo.root / p).is_dir()}
             )
             message = commit_message(promotion, spec)
             made = gitwork.commit(repo.root, paths, message)

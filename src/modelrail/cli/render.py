@@ -59,7 +59,8 @@ def render_cmd(
 
     Each model becomes rendered/<env>/<model>/ (one file per resource and a
     kustomization.yaml); each environment gets rendered/<env>/_argocd/ (its
-    AppProject and ApplicationSet), and each cluster rendered/_bootstrap/<cluster>/
+    AppProject and ApplicationSet) and, with spec.alerting, rendered/<env>/_alerting/
+    (an AlertmanagerConfig per team), and each cluster rendered/_bootstrap/<cluster>/
     (its root Application). Every manifest is validated against the Kubernetes
     schemas of the environment's kubernetesVersion and the CRD schemas before
     anything is written; the folder is replaced whole, or not at all.

@@ -22,7 +22,7 @@ from modelrail.diffing.results import (
     Result,
     SideInfo,
 )
-from modelrail.render.renderer import ARGOCD, BOOTSTRAP, PREFIX
+from modelrail.render.renderer import ALERTING, ARGOCD, BOOTSTRAP, PREFIX
 from modelrail.repository.loader import LoadError, load_text
 
 if TYPE_CHECKING:
@@ -47,7 +47,9 @@ def compare(ref: str, base: Side, head: Side, base_label: str) -> Result:
     other: list[Resource] = []
     for resource in resources:
         parts = resource.path.split("/")
-        if parts[0] == BOOTSTRAP or (len(parts) == 3 and parts[1] == ARGOCD):
+        if parts[0] == BOOTSTRAP or (
+            len(parts) == 3 and parts[1] in (ARGOCD, ALERTING)
+        ):
             argocd.append(resource)
         elif len(parts) == 3:
             by_app.setdefault((parts[0], parts[1]), []).append(resource)

@@ -202,11 +202,55 @@ def portable_pattern(pattern: str) -> str:
     keeps the meaning even with a top-level ``|``; only the ``i``/``s`` flags, which do
     not change what ``^`` means, are rewritten. Other patterns are returned unchanged.
     """
+    pattern = _group_flags(pattern)
     match = _LEADING_FLAGS.fullmatch(pattern)
     if match is None:
         return pattern
     anchor, flags, rest = match.groups()
     return f"(?{flags}:{anchor}{rest})"
+
+
+_GROUP_FLAGS = re.compile(r"\(\(\?([is]+)\)")
+
+
+def _group_flags(pattern: str) -> str:
+    """``((?i)sun|mon)`` as ``((?i:sun|mon))``: RE2 scopes flags set at the
+    start of a group to the rest of that group (the AlertmanagerConfig's
+    ``daysOfWeek`` and ``months``), which a flag group says in ECMA 262 too."""
+    out, at = [], 0
+    for match in _GROUP_FLAGS.finditer(pattern):
+        if match.start() < at or (match.start() and pattern[match.start() - 1] == "\\"):
+            continue
+        end = _group_end(pattern, match.end())
+        if end is None:
+            continue
+        out.append(pattern[at : match.start()])
+        body = _group_flags(pattern[match.end() : end])
+        out.append(f"((?{match.group(1)}:{body})")
+        at = end
+    return "".join(out) + pattern[at:] if out else pattern
+
+
+def _group_end(pattern: str, start: int) -> int | None:
+    """The index of the ``)`` closing the group open before ``start``."""
+    depth, index, in_class = 0, start, False
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                return index
+            depth -= 1
+        index += 1
+    return None
 
 
 def _portable_patterns(node: Any) -> None:

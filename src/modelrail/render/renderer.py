@@ -1,8 +1,10 @@
 """``render``: specs and environments in, the files of ``rendered/`` out (in memory).
 
 For each environment in scope: one folder per model (one file per resource and
-a ``kustomization.yaml``), and ``_argocd/`` (the AppProject and the
-ApplicationSet). For each cluster: ``_bootstrap/<cluster>/``, the one root
+a ``kustomization.yaml``), ``_argocd/`` (the AppProject and the
+ApplicationSet, and the Application of ``_alerting/``) and, where the
+environment declares ``spec.alerting``, ``_alerting/`` (an
+AlertmanagerConfig per team, ``render/routing.py``). For each cluster: ``_bootstrap/<cluster>/``, the one root
 Application to apply by hand and its project.
 
 Every file is made by a template (``render/templates/``), parsed back with the
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from modelrail.errors import ModelrailError, RepositoryError
-from modelrail.render import alerts, analysis, facts, kserve
+from modelrail.render import alerts, analysis, facts, kserve, routing
 from modelrail.render.templating import TemplateFailure, Templates
 from modelrail.repository.layout import RENDER, RENDERED
 from modelrail.repository.loader import LoadError, load_text
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 PREFIX = RENDERED  # where Argo CD reads the output in the repository
 ARGOCD = "_argocd"
+ALERTING = "_alerting"
 BOOTSTRAP = "_bootstrap"
 MARKER = "README.md"
 MARKER_TEXT = """\
@@ -43,7 +46,8 @@ Made by `modelrail render` from `environments/` and `render/templates/`; CI runs
 `modelrail render --check` and fails when this folder is not what the specs say.
 Argo CD syncs it: `_bootstrap/<cluster>/` holds the root Application of each
 cluster (apply it once with `kubectl apply -k`), `<env>/_argocd/` the
-environment's AppProject and ApplicationSet, `<env>/<model>/` one application.
+environment's AppProject and ApplicationSet, `<env>/_alerting/` its alert
+routing (an AlertmanagerConfig per team), `<env>/<model>/` one application.
 """
 ANALYSIS_TEMPLATE = "analysistemplate.yaml.j2"
 
@@ -132,7 +136,22 @@ def render(
             out.apps += 1
             out.resources += one.resources
             kinds.update(one.kinds)
-        planned = plan_argocd(env.data, env.source, sorted(kinds))
+        teams = routing.configs(
+            env.data, [m.doc.data for m in inputs.models.get(env_name, ())]
+        )
+        if teams:
+            planned = plan_alerting(env.data, env.source, teams)
+            kinds.update((_group(p.api_version), p.kind) for p in planned)
+            out.files.update(
+                _render_folder(
+                    f"{env_name}/{ALERTING}",
+                    planned,
+                    templates,
+                    stores[env_name],
+                    env.doc.locate("/spec/alerting"),
+                )
+            )
+        planned = plan_argocd(env.data, env.source, sorted(kinds), bool(teams))
         out.files.update(
             _render_folder(
                 f"{env_name}/{ARGOCD}",
@@ -344,8 +363,48 @@ def plan_model(
     return sorted(planned, key=lambda p: p.file)
 
 
+def plan_alerting(
+    env: Mapping[str, Any], source: str, teams: Mapping[str, dict[str, Any]]
+) -> list[Planned]:
+    """One AlertmanagerConfig per team, in the environment's namespace."""
+    name = env["metadata"]["name"]
+    namespace = env["spec"]["namespace"]
+    return [
+        Planned(
+            "alertmanagerconfig.yaml.j2",
+            f"{team}.yaml",
+            "monitoring.coreos.com/v1alpha1",
+            "AlertmanagerConfig",
+            routing.name(team),
+            namespace,
+            {
+                "resource_name": routing.name(team),
+                "namespace": namespace,
+                "config": config,
+                "labels": {
+                    "app.kubernetes.io/managed-by": facts.MANAGED_BY,
+                    "modelrail.io/environment": name,
+                    "modelrail.io/team": team,
+                },
+                "annotations": {"modelrail.io/source": source},
+            },
+        )
+        for team, config in sorted(teams.items())
+    ]
+
+
+def alerting_application(environment: str) -> str:
+    """The Application of ``_alerting/``: no model's Application
+    (``<env>-<model>``) can take the name, as no name starts or ends with
+    ``-`` (DNS labels)."""
+    return f"{environment}--alerting"
+
+
 def plan_argocd(
-    env: Mapping[str, Any], source: str, kinds: list[tuple[str, str]]
+    env: Mapping[str, Any],
+    source: str,
+    kinds: list[tuple[str, str]],
+    alerting: bool = False,
 ) -> list[Planned]:
     spec = env["spec"]
     name = env["metadata"]["name"]
@@ -366,7 +425,22 @@ def plan_argocd(
         "annotations": {"modelrail.io/source": source},
     }
     ns = argocd["namespace"]
+    extra = []
+    if alerting:
+        application = alerting_application(name)
+        extra.append(
+            Planned(
+                "alerting-application.yaml.j2",
+                "alerting.yaml",
+                "argoproj.io/v1alpha1",
+                "Application",
+                application,
+                ns,
+                {**values, "application_name": application},
+            )
+        )
     return [
+        *extra,
         Planned(
             "appproject.yaml.j2",
             "appproject.yaml",
