@@ -9,10 +9,11 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING
 
+import pytest
 from click.testing import CliRunner, Result
 
 from modelrail.cli import main
-from testing.git import commit_at, git
+from testing.git import commit_at, git, hermetic
 from testing.repo import bundled, copy_repo
 
 if TYPE_CHECKING:
@@ -42,4 +43,21 @@ def promoted(root: Path) -> Path:
         )
         assert done.exit_code == 0, done.output
     commit_at(root, "promote " + " and ".join(PROMOTED_MODELS), PROMOTED)
+    return root
+
+
+def built(factory: pytest.TempPathFactory, name: str) -> Path:
+    """:func:`promoted` in a new folder of the session (a module fixture's)."""
+    top = factory.mktemp(name)
+    with pytest.MonkeyPatch.context() as patch:
+        hermetic(patch, top)
+        return promoted(top / "repo")
+
+
+def clone(origin: Path, folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clone of ``origin`` in ``folder`` for one test, on its own main."""
+    hermetic(monkeypatch, folder)
+    root = folder / "repo"
+    git(folder, "clone", "-q", str(origin), str(root))
+    git(root, "checkout", "-q", "-B", "main", "origin/main")
     return root

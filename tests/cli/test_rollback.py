@@ -29,7 +29,7 @@ import pytest
 import yaml
 
 from testing import promoted as rollback_repo
-from testing.git import git, hermetic
+from testing.git import git
 from testing.repo import replace_once
 
 if TYPE_CHECKING:
@@ -67,18 +67,12 @@ def pod_template(root: Path, path: str = ROLLOUT) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def promoted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    top = tmp_path_factory.mktemp("rollback")
-    with pytest.MonkeyPatch.context() as patch:
-        hermetic(patch, top)
-        return rollback_repo.promoted(top / "repo")
+    return rollback_repo.built(tmp_path_factory, "rollback")
 
 
 @pytest.fixture
 def repo(promoted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    hermetic(monkeypatch, tmp_path)
-    root = tmp_path / "repo"
-    git(tmp_path, "clone", "-q", str(promoted), str(root))
-    return root
+    return rollback_repo.clone(promoted, tmp_path, monkeypatch)
 
 
 def test_rollback_restores_exactly_what_ran_and_checks_clean(repo: Path) -> None:

@@ -32,7 +32,7 @@ import requests
 
 from testing import promoted as rollback_repo
 from testing.alertmanager import running_alertmanager
-from testing.git import commit_at, git, hermetic
+from testing.git import commit_at, git
 from testing.repo import replace_once
 from testing.rollback_alerts import Cause, rollback_alerts
 
@@ -51,19 +51,12 @@ ACCURACY, HEALTHY = Cause.ACCURACY, Cause.HEALTHY
 
 @pytest.fixture(scope="module")
 def promoted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    top = tmp_path_factory.mktemp("rollback-alerts")
-    with pytest.MonkeyPatch.context() as patch:
-        hermetic(patch, top)
-        return rollback_repo.promoted(top / "repo")
+    return rollback_repo.built(tmp_path_factory, "rollback-alerts")
 
 
 @pytest.fixture
 def repo(promoted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    hermetic(monkeypatch, tmp_path)
-    root = tmp_path / "repo"
-    git(tmp_path, "clone", "-q", str(promoted), str(root))
-    git(root, "checkout", "-q", "-B", "main", "origin/main")
-    return root
+    return rollback_repo.clone(promoted, tmp_path, monkeypatch)
 
 
 @pytest.fixture
