@@ -204,7 +204,7 @@ def test_removed_spec_is_pruned(repo: Path) -> None:
     assert not (out / "dev" / "product-recommender").exists()
     after = read_tree(out)
     gone = {p for p in before if p.startswith("dev/product-recommender/")}
-    assert len(gone) == 12  # 11 resources and the kustomization
+    assert len(gone) == 13  # 12 resources and the kustomization
     assert after == {p: b for p, b in before.items() if p not in gone}
     assert render(repo, "--check").exit_code == 0
     assert _leftovers(repo) == []

@@ -314,6 +314,13 @@ ALLOWED = {  # where the hostile spec values may change a file of the model
     "networkpolicy.yaml": ["/metadata/labels/", "/spec/ingress/0/from/1/podSelector"],
     # the team labels every alert (a hostile team name stays a label value)
     "prometheusrule.yaml": ["/metadata/labels/", "/spec/groups/1/rules/"],
+    # the team is the dashboard's folder and a tag, the version in its canary
+    # step: tests/render/test_dashboard_injection.py reads the JSON itself
+    "dashboard.yaml": [
+        "/metadata/labels/",
+        "/metadata/annotations/grafana_folder",
+        "/data/",
+    ],
 }
 
 
@@ -530,6 +537,7 @@ def test_a_model_named_null(tmp_path: Path, clean: dict[str, bytes]) -> None:
             "null-canary",
             "null-model",
             "null-metrics",
+            "null-dashboard",
         )
         assert data["metadata"]["labels"]["app.kubernetes.io/name"] == "null"
         assert data["metadata"]["labels"]["modelrail.io/model"] == "null"
@@ -564,8 +572,16 @@ _GoYamlOutput.add_constructor(
 )
 
 
-def by_kind(documents: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    [found] = [d for d in documents if d["kind"] == kind]
+def by_kind(
+    documents: list[dict[str, Any]], kind: str, suffix: str = ""
+) -> dict[str, Any]:
+    """The one document of ``kind`` (whose name ends in ``suffix``: the
+    model's ConfigMap is ``<model>-model``, its dashboard ``<model>-dashboard``)."""
+    [found] = [
+        d
+        for d in documents
+        if d["kind"] == kind and d["metadata"]["name"].endswith(suffix)
+    ]
     return found
 
 
@@ -580,7 +596,9 @@ def test_kustomize_reads_the_hostile_values_back(spec_out: Path) -> None:
     assert hostile == env_vars(HOSTILE)
     assert container["args"] == HOSTILE
     assert container["readinessProbe"]["httpGet"]["path"] == READY
-    assert by_kind(documents, "ConfigMap")["data"]["MODEL_ARTIFACT"] == ARTIFACT
+    assert (
+        by_kind(documents, "ConfigMap", "-model")["data"]["MODEL_ARTIFACT"] == ARTIFACT
+    )
     for document in documents:
         labels = document["metadata"]["labels"]
         assert {k: labels[k] for k in LABELS} == LABELS

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from modelrail.errors import ModelrailError, RepositoryError
-from modelrail.render import alerts, analysis, facts, kserve, routing
+from modelrail.render import alerts, analysis, dashboard, facts, kserve, routing
 from modelrail.render.templating import TemplateFailure, Templates
 from modelrail.repository.layout import RENDER, RENDERED
 from modelrail.repository.loader import LoadError, load_text
@@ -50,6 +50,7 @@ environment's AppProject and ApplicationSet, `<env>/_alerting/` its alert
 routing (an AlertmanagerConfig per team), `<env>/<model>/` one application.
 """
 ANALYSIS_TEMPLATE = "analysistemplate.yaml.j2"
+DASHBOARD_TEMPLATE = "dashboard.yaml.j2"
 
 
 class ManifestInvalid(ModelrailError):
@@ -298,6 +299,14 @@ MODEL_KINDS = (
         when="metrics",
     ),
     Kind(
+        "dashboard.yaml.j2",
+        "dashboard.yaml",
+        "v1",
+        "ConfigMap",
+        "dashboard",
+        when="dashboard",
+    ),
+    Kind(
         ANALYSIS_TEMPLATE,
         "analysistemplate.yaml",
         "argoproj.io/v1alpha1",
@@ -321,6 +330,9 @@ def plan_model(
     metrics = "metrics" in spec["serving"]["endpoints"]
     if metrics:
         values["rule_groups"] = alerts.groups(model.doc.data, env, values["namespace"])
+    dashboards = metrics and templates.exists(DASHBOARD_TEMPLATE)
+    if dashboards:
+        values["dashboard"] = dashboard_values(model, env, values)
     # an AnalysisTemplate is rendered, and canary steps refer to it, only
     # where the templates make one and a step asks for analysis (model_facts
     # made sure there are metrics and a Prometheus)
@@ -338,6 +350,7 @@ def plan_model(
     wanted = {
         "metrics": metrics,
         "analysis": analysed,
+        "dashboard": dashboards,
         "always": True,
         "rollout": rollout,
         "kserve": not rollout,
@@ -361,6 +374,24 @@ def plan_model(
         if wanted[kind.when]
     ]
     return sorted(planned, key=lambda p: p.file)
+
+
+def dashboard_values(
+    model: Model, env: Mapping[str, Any], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What the dashboard's ConfigMap holds: the JSON (``render/dashboard``),
+    its file name, and the labels and annotation the Grafana sidecar reads."""
+    data = model.doc.data
+    board = dashboard.build(data, env, values["namespace"], model.source)
+    return {
+        "json": dashboard.text(board),
+        "file": f"{board['uid']}.json",
+        "labels": {**values["labels"], dashboard.SIDECAR_LABEL: "1"},
+        "annotations": {
+            **values["annotations"],
+            dashboard.FOLDER_ANNOTATION: data["metadata"]["team"],
+        },
+    }
 
 
 def plan_alerting(

@@ -5,7 +5,8 @@
   by pull request like the policies).
 - ``StrictUndefined``: a misspelt variable is an error, never an empty string.
 - ``finalize``: every ``{{ ... }}`` must produce :class:`Yaml`, i.e. pass
-  through the ``yaml`` or ``yaml_block`` filter (see ``yamlout``).
+  through the ``yaml``, ``yaml_block`` or ``yaml_literal`` filter (see
+  ``yamlout``).
 - the loader stays in the templates folder: no ``..``, no absolute name, no
   symbolic link that leads out of it.
 
@@ -27,6 +28,7 @@ from modelrail.render.yamlout import (
     Yaml,
     yaml_block_filter,
     yaml_filter,
+    yaml_literal_filter,
 )
 
 if TYPE_CHECKING:
@@ -91,6 +93,9 @@ class Templates:
 
         env.filters["yaml"] = lambda value: yaml_filter(defined(value))
         env.filters["yaml_block"] = lambda value, indent: yaml_block_filter(
+            defined(value), indent
+        )
+        env.filters["yaml_literal"] = lambda value, indent: yaml_literal_filter(
             defined(value), indent
         )
         return env

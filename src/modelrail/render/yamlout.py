@@ -4,8 +4,10 @@ Templates are text, and text is where injection lives: a spec value holding a
 newline, ``---`` or ``key: value`` pasted into YAML by plain interpolation can
 add a key, a document or a whole resource. So templates never interpolate a
 value directly. ``{{ x | yaml }}`` emits ``x`` as one YAML node (a scalar, or a
-flow mapping or sequence), and ``{{ x | yaml_block(n) }}`` as a block node whose
-continuation lines are indented by ``n`` spaces. Both return :class:`Yaml`, and
+flow mapping or sequence), ``{{ x | yaml_block(n) }}`` as a block node whose
+continuation lines are indented by ``n`` spaces, and ``{{ text | yaml_literal(n) }}``
+long text as a literal block (``|``) where it can carry it exactly, double-quoted
+where it cannot. All three return :class:`Yaml`, and
 the environment's ``finalize`` hook rejects anything else, so a template that
 forgets the filter fails to render instead of rendering unsafely.
 
@@ -134,6 +136,27 @@ def number(value: float | Decimal) -> str:
     return _checked_length(f"{mantissa}e{exponent}")
 
 
+def literal(text: str, indent: int) -> str:
+    """``text`` as a literal block scalar (``|``), each line as written and
+    indented by ``indent``: long text (a dashboard's JSON) that reads and
+    diffs line by line. Text a literal block cannot carry exactly (a control
+    character, a tab, a space at the end or start of the first line, more
+    than one newline at the end, none at all) is double-quoted instead."""
+    body = text.removesuffix("\n")
+    lines = body.split("\n")
+    if (
+        not body
+        or body.endswith("\n")
+        or not lines[0]
+        or lines[0].startswith(" ")
+        or not all(_SINGLE.fullmatch(line) and not line.endswith(" ") for line in lines)
+    ):
+        return quoted(text)
+    pad = " " * indent
+    head = "|" if text.endswith("\n") else "|-"
+    return "\n".join([head, *(pad + line if line else "" for line in lines)])
+
+
 def _checked_length(text: str) -> str:
     if len(text) > _MAX_NUMBER:
         raise UnsafeValue(
@@ -237,6 +260,14 @@ def _flow_key(key: Any) -> str:
 # The filters templates use. Each returns Yaml, the only type finalize lets out.
 def yaml_filter(value: Any) -> Yaml:
     return Yaml(flow(value))
+
+
+def yaml_literal_filter(value: Any, indent: int) -> Yaml:
+    if not isinstance(value, str):
+        raise UnsafeValue("yaml_literal writes text only")
+    if not isinstance(indent, int) or isinstance(indent, bool) or indent < 1:
+        raise UnsafeValue("yaml_literal needs the indentation as a positive number")
+    return Yaml(literal(value, indent))
 
 
 def yaml_block_filter(value: Any, indent: int) -> Yaml:
