@@ -118,6 +118,12 @@ UNRENDERABLE = _rule(
     "renderable",
     "What check accepts, render renders and Kubernetes accepts.",
 )
+DASHBOARD_JUDGED = _rule(
+    "MR-RENDER-002",
+    "dashboard-queries",
+    "Every query of a model's dashboard is valid PromQL reading series of the "
+    "metric convention or the spec, and every threshold is its spec value.",
+)
 
 WAIVER_EXPIRED = _rule(
     "MR-WAIVER-001",

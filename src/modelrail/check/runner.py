@@ -24,6 +24,7 @@ from modelrail.policy.engine import (
     load_policies,
 )
 from modelrail.policy.waivers import Book, screen
+from modelrail.render.judge import problems as dashboard_problems
 from modelrail.render.refusals import (
     environment_problems as render_environment_problems,
 )
@@ -200,7 +201,10 @@ def _policies(
             found = book.apply(name, found, enabled=options.waivers)
         findings.extend(found)
         # what render would refuse is an error here too (never waived)
-        findings.extend(render_problems(item.doc, env.data))
+        refused = render_problems(item.doc, env.data)
+        findings.extend(refused)
+        if not refused:  # the dashboard render would make, judged (MR-RENDER-002)
+            findings.extend(dashboard_problems(item.doc, env.data))
     for env_name, book in books.items():
         known = {
             f.path.stem for f in repo.files(env_name) if f.kind == "ModelDeployment"

@@ -75,17 +75,25 @@ class Limit:
     value: Decimal
     scale: Decimal = Decimal(1)
     series: str | None = None  # one series' threshold (its legend), or the panel's
-    burn: str | None = None  # the burn-rate factor of this alert window instead
+    # how the spec value becomes the step: "value" (times scale), "cpu" and
+    # "memory" (a Kubernetes quantity: cores, bytes), "burn" (the burn-rate
+    # factor of the alert window ``series`` names, for the spec's SLO window)
+    reads: str = "value"
 
     def expected(self, spec: Mapping[str, Any]) -> Decimal:
         """The value the spec says this step is (what ``judge`` compares)."""
         if not self.pointer:
             return self.value  # a constant of the panel's definition (0 % left)
-        if self.burn is not None:
+        if self.reads == "burn":
             window = spec["spec"]["slo"].get("window", burnrate.DEFAULT_WINDOW)
-            item = next(w for w in burnrate.WINDOWS if w.long == self.burn)
-            return item.rate(window)
-        return Decimal(str(_get(spec, self.pointer))) * self.scale
+            long = (self.series or "").removeprefix("over ")
+            return next(w for w in burnrate.WINDOWS if w.long == long).rate(window)
+        value = _get(spec, self.pointer)
+        if self.reads == "cpu":
+            return units.millicores(value) / 1000
+        if self.reads == "memory":
+            return units.bytes_of(value)
+        return Decimal(str(value)) * self.scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +325,7 @@ def _resource_limits(
         amount = (
             units.millicores(value) / 1000 if kind == "cpu" else units.bytes_of(value)
         )
-        out.append(Limit(pointer, color, amount))
+        out.append(Limit(pointer, color, amount, reads=kind))
     return out
 
 
@@ -489,11 +497,11 @@ def _slo(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
         burn.append(Query(f"{q.error_ratio(item.long)} / {number(budget)}", legend))
         limits.append(
             Limit(
-                "/spec/slo/window",
+                "/spec/slo/window" if "window" in slo else "/spec/slo",
                 RED,
                 item.rate(window),
                 series=legend,
-                burn=item.long,
+                reads="burn",
             )
         )
     return [
