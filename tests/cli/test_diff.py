@@ -133,15 +133,15 @@ def test_markdown_to_a_file(repo: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert result.stderr == (
-        f"wrote {out}: 13 rendered file(s) and 0 policy result(s) differ\n"
+        f"wrote {out}: 14 rendered file(s) and 0 policy result(s) differ\n"
     )
     comment = out.read_text(encoding="utf-8")
     assert comment.startswith("### modelrail diff: `main (")
     assert (
-        "| `prod` | `fraud-detector` | promoted `3.2.0` → `3.3.0` | 13 changed |"
+        "| `prod` | `fraud-detector` | promoted `3.2.0` → `3.3.0` | 14 changed |"
         in (comment)
     )
-    assert comment.count("<details>") == 13
+    assert comment.count("<details>") == 14
 
 
 def test_two_processes_print_the_same_bytes(repo: Path) -> None:

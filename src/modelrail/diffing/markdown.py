@@ -4,8 +4,8 @@ A summary first (a table of the models that changed, what they serve, their
 canary plans, Argo CD resources, the policy results that changed), then one
 collapsed ``<details>`` per resource with its unified diff in a ``diff``
 block. The whole stays under ``LIMIT`` characters (a GitHub comment holds
-65,536): what does not fit is left out from the end, and a last line says
-what and how to see it.
+65,536): a block that does not fit in what is left is left out (the smaller
+ones after it are still shown), and a last line says what and how to see it.
 
 Everything taken from the repository is escaped (``modelrail.commonmark``):
 inline text escapes Markdown and HTML (and ``@``, so a description mentions
@@ -31,13 +31,18 @@ def render(result: Result, *, limit: int = LIMIT) -> str:
     blocks = _blocks(result)
     budget = limit - _RESERVE
     out: list[str] = []
+    left: list[Block] = []
     used = 0
-    for index, (_, text) in enumerate(blocks):
-        if used + len(text) > budget:
-            out.append(_cut(blocks[index:], limit, result.ref))
-            break
-        out.append(text)
-        used += len(text)
+    for block in blocks:
+        # a block too big for what is left (a new dashboard's JSON) is left
+        # out, and the smaller ones after it still shown (the Rollout's diff)
+        if used + len(block[1]) > budget:
+            left.append(block)
+            continue
+        out.append(block[1])
+        used += len(block[1])
+    if left:
+        out.append(_cut(left, limit, result.ref))
     return "".join(out)
 
 
