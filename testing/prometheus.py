@@ -12,7 +12,9 @@ A small, stable API:
   ``rule_files``, ``alertmanagers`` and ``evaluation_interval`` it also
   evaluates rules at the wall clock and sends the alerts that fire;
 - ``query(base_url, promql, at)``: an instant query at a fixed time, answered
-  as Argo Rollouts' Prometheus provider hands it to the conditions.
+  as Argo Rollouts' Prometheus provider hands it to the conditions;
+- ``vector(base_url, promql, at)``: the same query's series with their labels
+  (what a Grafana panel draws).
 
 The timeline is fixed (old timestamps, never the wall clock), so answers are
 deterministic; the retention is long, and Prometheus' time retention counts
@@ -48,6 +50,7 @@ __all__ = [
     "openmetrics",
     "query",
     "running_prometheus",
+    "vector",
 ]
 
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -287,12 +290,9 @@ def running_prometheus(
         yield base_url
 
 
-def query(base_url: str, promql: str, at: float) -> list[float] | float:
-    """The answer to ``promql`` at ``at`` (Unix seconds), as Argo Rollouts'
-    Prometheus provider passes it to the conditions as ``result``: a vector
-    is the list of its sample values (``[]`` when empty, ``NaN`` a float
-    NaN), a scalar its value. Anything else, or an error, raises
-    :class:`PrometheusError` with Prometheus' own text."""
+def _data(base_url: str, promql: str, at: float) -> dict[str, Any]:
+    """The ``data`` of Prometheus' answer to an instant query; an error, or an
+    answer that is not one, raises :class:`PrometheusError` with its text."""
     answer = requests.get(
         f"{base_url}/api/v1/query",
         params={"query": promql, "time": f"{at:.3f}"},
@@ -310,9 +310,31 @@ def query(base_url: str, promql: str, at: float) -> list[float] | float:
         )
     if body.get("status") != "success":
         raise PrometheusError(f"{body.get('error')} in {promql!r}")
-    data = body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def query(base_url: str, promql: str, at: float) -> list[float] | float:
+    """The answer to ``promql`` at ``at`` (Unix seconds), as Argo Rollouts'
+    Prometheus provider passes it to the conditions as ``result``: a vector
+    is the list of its sample values (``[]`` when empty, ``NaN`` a float
+    NaN), a scalar its value. Anything else, or an error, raises
+    :class:`PrometheusError` with Prometheus' own text."""
+    data = _data(base_url, promql, at)
     if data["resultType"] == "vector":
         return [float(sample["value"][1]) for sample in data["result"]]
     if data["resultType"] == "scalar":
         return float(data["result"][1])
     raise PrometheusError(f"{data['resultType']} answer to {promql!r}")
+
+
+def vector(base_url: str, promql: str, at: float) -> list[tuple[dict[str, str], float]]:
+    """The series ``promql`` answers at ``at`` (Unix seconds), each as its
+    labels and value (``[]`` when none): what a panel draws from an instant
+    query. An answer that is not a vector raises :class:`PrometheusError`."""
+    data = _data(base_url, promql, at)
+    if data["resultType"] != "vector":
+        raise PrometheusError(f"{data['resultType']} answer to {promql!r}")
+    return [
+        (dict(sample["metric"]), float(sample["value"][1])) for sample in data["result"]
+    ]
