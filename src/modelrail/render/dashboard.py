@@ -63,6 +63,12 @@ BUSINESS_UNITS = {
 }
 GREEN, YELLOW, RED = "green", "yellow", "red"
 _UID = re.compile(r"[a-zA-Z0-9_-]{1,40}")
+# Names the schemas admit for a metric that PromQL lexes as a keyword or a
+# number (case-insensitively): ``bool{...}`` does not parse. Such a metric is
+# selected by its __name__ label instead.
+_NOT_A_METRIC_NAME = frozenset(
+    ["bool", "on", "ignoring", "group_left", "group_right", "atan2", "inf", "nan"]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,7 @@ class Limit:
     scale: Decimal = Decimal(1)
     series: str | None = None  # one series' threshold (its legend), or the panel's
     burn: str | None = None  # the burn-rate factor of this alert window instead
+    quantity: str | None = None  # "cpu" (to cores) or "memory" (to bytes)
 
     def expected(self, spec: Mapping[str, Any]) -> Decimal:
         """The value the spec says this step is (what ``judge`` compares)."""
@@ -85,6 +92,8 @@ class Limit:
             window = spec["spec"]["slo"].get("window", burnrate.DEFAULT_WINDOW)
             item = next(w for w in burnrate.WINDOWS if w.long == self.burn)
             return item.rate(window)
+        if self.quantity is not None:
+            return _quantity(_get(spec, self.pointer), self.quantity) * self.scale
         return Decimal(str(_get(spec, self.pointer))) * self.scale
 
 
@@ -127,12 +136,20 @@ def uid(environment: str, model: str) -> str:
     import hashlib
 
     digest = hashlib.sha256(whole.encode()).hexdigest()[:12]
-    return f"{whole[:27].rstrip('-')}-{digest}"
+    start = re.sub(r"[^a-zA-Z0-9_-]", "_", whole[:27])  # names outside the schema
+    return f"{start.rstrip('-')}-{digest}"
 
 
 def _regex(text: str) -> str:
     """``text`` matched literally in a PromQL (RE2) regular expression."""
     return re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", text)
+
+
+def _selector(metric: str, matchers: str) -> str:
+    """The vector selector of ``metric`` with ``matchers`` (PromQL text)."""
+    if metric.lower() in _NOT_A_METRIC_NAME:
+        return f"{{__name__={string(metric)}, {matchers}}}"
+    return f"{metric}{{{matchers}}}"
 
 
 def _get(spec: Mapping[str, Any], pointer: str) -> Any:
@@ -164,7 +181,7 @@ class _Promql:
         self.match = f"namespace={string(ns)}, {MODEL}={string(self.name)}"
 
     def requests(self, extra: str = "") -> str:
-        return f"{self.metrics.requests}{{{self.match}{extra}}}"
+        return _selector(self.metrics.requests, f"{self.match}{extra}")
 
     def rate(self, window: str, by: str = _BY, extra: str = "") -> str:
         return f"sum by ({by}) (rate({self.requests(extra)}[{window}]))"
@@ -314,11 +331,13 @@ def _resource_limits(
         if value is None:
             continue
         pointer = f"/spec/serving/resources/{side}/{kind}"
-        amount = (
-            units.millicores(value) / 1000 if kind == "cpu" else units.bytes_of(value)
-        )
-        out.append(Limit(pointer, color, amount))
+        out.append(Limit(pointer, color, _quantity(value, kind), quantity=kind))
     return out
+
+
+def _quantity(value: Any, kind: str) -> Decimal:
+    """A CPU quantity in cores, a memory quantity in bytes."""
+    return units.millicores(value) / 1000 if kind == "cpu" else units.bytes_of(value)
 
 
 def _quality(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
@@ -328,8 +347,8 @@ def _quality(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
     if accuracy:
         metric = accuracy["metric"]
         expr = (
-            f"min by ({_BY}) ({q.metrics.quality}{{{q.match}, "
-            f"{METRIC}={string(metric)}}})"
+            f"min by ({_BY}) "
+            f"({_selector(q.metrics.quality, f'{q.match}, {METRIC}={string(metric)}')})"
         )
         floor = _limit(spec, "/spec/monitoring/accuracy/floor", GREEN)
         about = (f"The online {metric} from delayed labels; red under the floor "
@@ -342,7 +361,7 @@ def _quality(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
                             limits=[floor], width=18))  # fmt: skip
     drift = monitoring.get("drift")
     if drift:
-        expr = f"max by ({_BY}) ({q.metrics.drift}{{{q.match}}})"
+        expr = f"max by ({_BY}) ({_selector(q.metrics.drift, q.match)})"
         limits = [
             _limit(spec, "/spec/monitoring/drift/warning", YELLOW),
             _limit(spec, "/spec/monitoring/drift/critical", RED),
@@ -373,7 +392,7 @@ def _business(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
             expr = f"({item['query']})"
         else:
             worst = "min" if item["better"] == "higher" else "max"
-            expr = f"{worst} by ({_BY}) ({item['metric']}{{{q.match}}})"
+            expr = f"{worst} by ({_BY}) ({_selector(item['metric'], q.match)})"
         pointer = f"/spec/monitoring/business/{index}"
         higher = item["better"] == "higher"
         limits = (
