@@ -1,6 +1,7 @@
-"""The serialising filters: whatever a value holds, ``flow(v)`` and
-``block(v, n)`` placed under a key read back as exactly ``v``, one document,
-no extra key, with libyaml, pure-Python PyYAML and modelrail's own loader."""
+"""The serialising filters: whatever a value holds, ``flow(v)``,
+``block(v, n)`` and ``literal(text, n)`` placed under a key read back as
+exactly ``v``, one document, no extra key, with libyaml, pure-Python PyYAML
+and modelrail's own loader."""
 
 from __future__ import annotations
 
@@ -19,15 +20,17 @@ from modelrail.render.yamlout import (
     Yaml,
     block,
     flow,
+    literal,
     quoted,
     scalar,
     string,
     yaml_block_filter,
     yaml_filter,
+    yaml_literal_filter,
 )
 from modelrail.repository.loader import load_text
 
-LOADERS = [yaml.CSafeLoader, yaml.SafeLoader]
+LOADERS: list[Any] = [yaml.CSafeLoader, yaml.SafeLoader]
 # Words some YAML version reads as a boolean or null (YAML 1.1: PyYAML;
 # go-yaml v2 also y/n), in every spelling.
 RESERVED = ["y", "n", "yes", "no", "on", "off", "true", "false", "null"]
@@ -369,3 +372,126 @@ def test_a_key_at_the_implicit_limit_stays_implicit() -> None:
     assert flow({key: 1}) == "{" + key + ": 1}"
     assert block({key: 1}, 2) == key + ": 1"
     assert flow({key + "k": 1}).startswith("{? ")
+
+
+# ---------------------------------------------------------------- literal blocks
+
+
+def literal_document(text: str, indent: int) -> str:
+    """``text`` as a literal block under a key at column 2 (the way
+    dashboard.yaml.j2 places its JSON), keys before and after it."""
+    return f"before: 1\nouter:\n  value: {literal(text, indent)}\n  after: 2\nlast: 3\n"
+
+
+_lines = st.text(
+    alphabet=st.one_of(
+        st.characters(exclude_categories=["Cs"]), st.sampled_from(SPECIAL_CHARS)
+    ),
+    max_size=60,
+)
+texts = st.one_of(
+    _lines,
+    st.lists(st.sampled_from([*TRICKY, "  {", '    "a": 1,', "}", ""]), max_size=8).map(
+        "\n".join
+    ),
+    st.lists(_lines, max_size=5).map("\n".join),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts, st.integers(min_value=1, max_value=8))
+def test_literal_reads_back_as_the_text(text: str, indent: int) -> None:
+    out = literal(text, indent)
+    assert out.startswith(("|\n", "|-\n", '"')), out
+    assert_round_trip(f"k: {literal(text, 2)}\n", {"k": text})
+    # the line break after the block is the text's last (the template's line
+    # ends there): without it, "k: |\n  0" reads as "0"
+    assert yaml.safe_load("k: " + literal(text, 2) + "\n") == {"k": text}
+    assert_round_trip(literal_document(text, indent + 2), expected_document(text))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1), st.text())
+def test_a_lone_surrogate_in_a_literal_is_refused(before: str, after: str) -> None:
+    with pytest.raises(UnsafeValue, match="surrogate"):
+        literal(f"{before}\n\ud800{after}\n", 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "block"),
+    [
+        ("a\nb\n", "|\n  a\n  b"),
+        ("a\nb", "|-\n  a\n  b"),
+        ("one line\n", "|\n  one line"),
+        ("one line", "|-\n  one line"),
+        ('{\n  "a": "x\\"y"\n}\n', '|\n  {\n    "a": "x\\"y"\n  }'),
+        ("a\n\nb\n", "|\n  a\n\n  b"),  # an empty line carries no indentation
+        ("a\n  b\n", "|\n  a\n    b"),  # later lines may start with spaces
+        ("# not a comment\n---\n...\n", "|\n  # not a comment\n  ---\n  ..."),
+        ("caf\xe9 \u65e5\xa0\n", "|\n  caf\xe9 \u65e5\xa0"),
+        ("{{ 7*7 }}: x\n- y\n", "|\n  {{ 7*7 }}: x\n  - y"),
+    ],
+)
+def test_literal_blocks(text: str, block: str) -> None:
+    assert literal(text, 2) == block
+    assert_round_trip(f"k: {block}\n", {"k": text})
+    assert_round_trip(literal_document(text, 4), expected_document(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "\n",
+        "a\x00b\n",  # a control character
+        "a\x1bb\n",
+        "a\x7fb\n",
+        "a\x85b\n",  # NEL: a line break to YAML 1.1
+        "a\u2028b\n",
+        "a\ufeffb\n",
+        "a\tb\n",  # a tab
+        "a\rb\n",  # CR
+        "a\r\nb\r\n",
+        "a \nb\n",  # trailing spaces (a literal block keeps them, editors do not)
+        "a\nb \n",
+        "a\nb  ",
+        " a\nb\n",  # a space at the start of the first line
+        "\na\n",  # an empty first line
+        "\n\na\n",
+        "a\n\n",  # more than one newline at the end
+        "a\nb\n\n\n",
+        "\U0001f600\n",  # outside the characters a literal block takes here
+    ],
+    ids=repr,
+)
+def test_literal_falls_back_to_double_quotes(text: str) -> None:
+    out = literal(text, 2)
+    assert out == quoted(text)
+    assert "\n" not in out
+    assert_round_trip(f"k: {out}\n", {"k": text})
+    assert_round_trip(literal_document(text, 4), expected_document(text))
+
+
+def test_a_lone_surrogate_has_no_literal_form() -> None:
+    with pytest.raises(UnsafeValue, match="surrogate"):
+        literal("a\ud800b\n", 2)
+    with pytest.raises(UnsafeValue, match="surrogate"):
+        yaml_literal_filter("x\n\udfff\n", 4)
+
+
+def test_the_literal_filter() -> None:
+    out = yaml_literal_filter("a\nb\n", 4)
+    assert type(out) is Yaml
+    assert out == literal("a\nb\n", 4) == "|\n    a\n    b"
+
+
+@pytest.mark.parametrize("indent", [0, -1, True, 2.0, "2", None])
+def test_yaml_literal_needs_a_positive_indentation(indent: Any) -> None:
+    with pytest.raises(UnsafeValue, match="indentation"):
+        yaml_literal_filter("a\n", indent)
+
+
+@pytest.mark.parametrize("value", [None, 1, ["a"], {"a": "b"}, b"a\n"])
+def test_yaml_literal_writes_text_only(value: Any) -> None:
+    with pytest.raises(UnsafeValue, match="text only"):
+        yaml_literal_filter(value, 2)

@@ -63,6 +63,12 @@ BUSINESS_UNITS = {
 }
 GREEN, YELLOW, RED = "green", "yellow", "red"
 _UID = re.compile(r"[a-zA-Z0-9_-]{1,40}")
+# Names the schemas admit for a metric that PromQL lexes as a keyword or a
+# number (case-insensitively): ``bool{...}`` does not parse. Such a metric is
+# selected by its __name__ label instead.
+_NOT_A_METRIC_NAME = frozenset(
+    ["bool", "on", "ignoring", "group_left", "group_right", "atan2", "inf", "nan"]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +95,8 @@ class Limit:
             long = (self.series or "").removeprefix("over ")
             return next(w for w in burnrate.WINDOWS if w.long == long).rate(window)
         value = _get(spec, self.pointer)
-        if self.reads == "cpu":
-            return units.millicores(value) / 1000
-        if self.reads == "memory":
-            return units.bytes_of(value)
+        if self.reads in ("cpu", "memory"):
+            return _quantity(value, self.reads)
         return Decimal(str(value)) * self.scale
 
 
@@ -135,12 +139,20 @@ def uid(environment: str, model: str) -> str:
     import hashlib
 
     digest = hashlib.sha256(whole.encode()).hexdigest()[:12]
-    return f"{whole[:27].rstrip('-')}-{digest}"
+    start = re.sub(r"[^a-zA-Z0-9_-]", "_", whole[:27])  # names outside the schema
+    return f"{start.rstrip('-')}-{digest}"
 
 
 def _regex(text: str) -> str:
     """``text`` matched literally in a PromQL (RE2) regular expression."""
     return re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", text)
+
+
+def _selector(metric: str, matchers: str) -> str:
+    """The vector selector of ``metric`` with ``matchers`` (PromQL text)."""
+    if metric.lower() in _NOT_A_METRIC_NAME:
+        return f"{{__name__={string(metric)}, {matchers}}}"
+    return f"{metric}{{{matchers}}}"
 
 
 def _get(spec: Mapping[str, Any], pointer: str) -> Any:
@@ -172,7 +184,7 @@ class _Promql:
         self.match = f"namespace={string(ns)}, {MODEL}={string(self.name)}"
 
     def requests(self, extra: str = "") -> str:
-        return f"{self.metrics.requests}{{{self.match}{extra}}}"
+        return _selector(self.metrics.requests, f"{self.match}{extra}")
 
     def rate(self, window: str, by: str = _BY, extra: str = "") -> str:
         return f"sum by ({by}) (rate({self.requests(extra)}[{window}]))"
@@ -322,11 +334,13 @@ def _resource_limits(
         if value is None:
             continue
         pointer = f"/spec/serving/resources/{side}/{kind}"
-        amount = (
-            units.millicores(value) / 1000 if kind == "cpu" else units.bytes_of(value)
-        )
-        out.append(Limit(pointer, color, amount, reads=kind))
+        out.append(Limit(pointer, color, _quantity(value, kind), reads=kind))
     return out
+
+
+def _quantity(value: Any, kind: str) -> Decimal:
+    """A CPU quantity in cores, a memory quantity in bytes."""
+    return units.millicores(value) / 1000 if kind == "cpu" else units.bytes_of(value)
 
 
 def _quality(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
@@ -336,8 +350,8 @@ def _quality(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
     if accuracy:
         metric = accuracy["metric"]
         expr = (
-            f"min by ({_BY}) ({q.metrics.quality}{{{q.match}, "
-            f"{METRIC}={string(metric)}}})"
+            f"min by ({_BY}) "
+            f"({_selector(q.metrics.quality, f'{q.match}, {METRIC}={string(metric)}')})"
         )
         floor = _limit(spec, "/spec/monitoring/accuracy/floor", GREEN)
         about = (f"The online {metric} from delayed labels; red under the floor "
@@ -350,7 +364,7 @@ def _quality(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
                             limits=[floor], width=18))  # fmt: skip
     drift = monitoring.get("drift")
     if drift:
-        expr = f"max by ({_BY}) ({q.metrics.drift}{{{q.match}}})"
+        expr = f"max by ({_BY}) ({_selector(q.metrics.drift, q.match)})"
         limits = [
             _limit(spec, "/spec/monitoring/drift/warning", YELLOW),
             _limit(spec, "/spec/monitoring/drift/critical", RED),
@@ -381,7 +395,7 @@ def _business(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
             expr = f"({item['query']})"
         else:
             worst = "min" if item["better"] == "higher" else "max"
-            expr = f"{worst} by ({_BY}) ({item['metric']}{{{q.match}}})"
+            expr = f"{worst} by ({_BY}) ({_selector(item['metric'], q.match)})"
         pointer = f"/spec/monitoring/business/{index}"
         higher = item["better"] == "higher"
         limits = (
@@ -480,8 +494,8 @@ def _step_panel(
     return Panel(
         "stat", "Canary step (from traffic)", "The canary step whose weight the "
         f"traffic to {spec['spec']['model']['version']} matches.", "none",
-        [Query(" + ".join(marks), "step", instant=True)], mappings=mappings,
-        width=24,
+        [Query(f"({' + '.join(marks)}) or {q.rate(_RATE)} * 0", "step",
+                instant=True)], mappings=mappings, width=12,
     )  # fmt: skip
 
 

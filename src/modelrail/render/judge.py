@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 # Grafana's variables, as Grafana replaces them before the query is sent
 GRAFANA = {"$__rate_interval": "4m", "$__range": "1d", "$__interval": "1m"}
 _VARIABLE = re.compile(r"\$__(rate_interval|range|interval)\b")
-_LITERAL = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+# a string literal, but the one naming a series (``{__name__="bool", ...}``:
+# render selects a metric whose name PromQL lexes as a keyword that way)
+_LITERAL = re.compile(r'(?<!__name__=)"(?:[^"\\\n]|\\.)*"')
 _HELP = (
     "write the query with the series of docs/metrics.md, or declare the series "
     "as a business metric's `metric`"
@@ -177,11 +179,14 @@ def _parse(shape: str) -> tuple[str | None, tuple[str, ...]]:
 
 
 def _name_matcher(node: Any) -> str:
-    """A selector without a name: its ``__name__`` matcher as written, never
-    in the allowed set (a dashboard names the series it reads)."""
+    """A selector without a name: the series its ``__name__="..."`` matcher
+    names; any other (a regular expression, no matcher) as written, never in
+    the allowed set (a dashboard names the series it reads)."""
+    import promql_parser
+
     for matcher in node.matchers.matchers:
-        if matcher.name == "__name__":
-            return f"{{__name__{matcher.op}{matcher.value!r}}}"
+        if matcher.name == "__name__" and matcher.op == promql_parser.MatchOp.Equal:
+            return str(matcher.value)
     return str(node)
 
 
