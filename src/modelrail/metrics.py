@@ -20,6 +20,11 @@ VERSION = "version"
 CODE = "code"  # the HTTP status code (gRPC servers map theirs to HTTP)
 METRIC = "metric"  # on the quality gauge: accuracy, auc...
 ERROR_CODES = "5.."  # server errors; 4xx are the client's
+# Names the metric-name grammar admits that PromQL lexes as a keyword or a
+# number (case-insensitively): ``bool{model="x"}`` does not parse.
+NOT_A_METRIC_NAME = frozenset(
+    ["bool", "on", "ignoring", "group_left", "group_right", "atan2", "inf", "nan"]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +42,12 @@ class Convention:
         keys = {"requests": "requests", "latency": "latency", "inFlight": "in_flight",
                 "drift": "drift", "quality": "quality"}  # fmt: skip
         return cls(**{field: names[key] for key, field in keys.items() if key in names})
+
+
+def selector(metric: str, matchers: str) -> str:
+    """The vector selector of ``metric`` with ``matchers`` (PromQL text, label
+    values already quoted): ``name{matchers}``, or for a name PromQL lexes as
+    a keyword ``{__name__="name", matchers}``, which selects the same series."""
+    if metric.lower() in NOT_A_METRIC_NAME:
+        return f'{{__name__="{metric}", {matchers}}}'
+    return f"{metric}{{{matchers}}}"

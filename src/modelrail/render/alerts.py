@@ -44,7 +44,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from modelrail import burnrate, units
-from modelrail.metrics import CODE, ERROR_CODES, METRIC, MODEL, VERSION, Convention
+from modelrail.metrics import (
+    CODE,
+    ERROR_CODES,
+    METRIC,
+    MODEL,
+    VERSION,
+    Convention,
+    selector,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -117,13 +125,14 @@ def groups(
     name: str = spec["metadata"]["name"]
     metrics = Convention.of(env)
     match = f"namespace={string(namespace)}, {MODEL}={string(name)}"
+    errors = selector(metrics.requests, f'{match}, {CODE}=~"{ERROR_CODES}"')
+    requests = selector(metrics.requests, match)
     recording = [
         {
             "record": RATIO.format(window=window),
             "expr": (
-                f"sum by ({_BY}) (rate({metrics.requests}{{{match}, "
-                f'{CODE}=~"{ERROR_CODES}"}}[{window}])) / '
-                f"sum by ({_BY}) (rate({metrics.requests}{{{match}}}[{window}]))"
+                f"sum by ({_BY}) (rate({errors}[{window}])) / "
+                f"sum by ({_BY}) (rate({requests}[{window}]))"
             ),
         }
         for window in RATIO_WINDOWS
@@ -170,7 +179,7 @@ def new_version(spec: Mapping[str, Any], match: str, metrics: Convention) -> str
     version is new: it has request series now and had none in the
     ``SEEN_BEFORE`` before ``PROMOTION_WINDOW`` ago."""
     version = string(spec["spec"]["model"]["version"])
-    series = f"{metrics.requests}{{{match}, {VERSION}={version}}}"
+    series = selector(metrics.requests, f"{match}, {VERSION}={version}")
     return (
         f"group by ({_BY}) ({series}) unless on ({_BY}) group by ({_BY}) "
         f"(present_over_time({series}[{SEEN_BEFORE}] offset {PROMOTION_WINDOW}))"
@@ -276,7 +285,7 @@ def _quality_alerts(
             out.append(
                 {
                     "alert": f"ModelDrift{level.title()}",
-                    "expr": f"max by ({_BY}) ({metrics.drift}{{{match}}}) "
+                    "expr": f"max by ({_BY}) ({selector(metrics.drift, match)}) "
                     f"> {number(drift[level])}",
                     "for": "30m",
                     "labels": {"severity": _severity(spec, wanted)},
@@ -301,7 +310,7 @@ def _quality_alerts(
             {
                 "alert": QUALITY_ALERT,
                 "expr": f"min by ({_BY}) "
-                f"({metrics.quality}{{{match}, {METRIC}={string(metric)}}}) "
+                f"({selector(metrics.quality, f'{match}, {METRIC}={string(metric)}')}) "
                 f"< {number(accuracy['floor'])}",
                 "for": "1h",
                 "labels": {"severity": _severity(spec, floor_level)},
@@ -325,7 +334,7 @@ def _absent_alert(
     # its counters (at zero, see docs/metrics.md), a broken scrape has none
     return {
         "alert": "ModelMetricsAbsent",
-        "expr": f"absent({metrics.requests}{{{match}}})",
+        "expr": f"absent({selector(metrics.requests, match)})",
         "for": "10m",
         "labels": {"severity": _severity(spec, "ticket")},
         "annotations": {
@@ -345,7 +354,7 @@ def _business_value(item: Mapping[str, Any], match: str, extra: str = "") -> str
     if "query" in item:
         return f"({item['query']})"
     worst = "min" if item["better"] == "higher" else "max"
-    return f"{worst} by ({_BY}) ({item['metric']}{{{match}{extra}}})"
+    return f"{worst} by ({_BY}) ({selector(item['metric'], f'{match}{extra}')})"
 
 
 def business_alerts(spec: Mapping[str, Any], match: str) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from modelrail import units
-from modelrail.metrics import CODE, ERROR_CODES, MODEL, Convention
+from modelrail.metrics import CODE, ERROR_CODES, MODEL, Convention, selector
 from modelrail.render.alerts import number
 from modelrail.render.facts import CANARY_HASH, go_duration
 
@@ -79,10 +79,10 @@ def template_spec(
     )
     window = settings.window
     success = Decimal(1) - Decimal(str(slo["errorRate"])) / Decimal(100)
+    errors = selector(metrics.requests, f'{match}, {CODE}=~"{ERROR_CODES}"')
     success_rate = (
-        f'1 - ((sum(rate({metrics.requests}{{{match}, {CODE}=~"{ERROR_CODES}"}}'
-        f"[{window}])) or vector(0)) / "
-        f"(sum(rate({metrics.requests}{{{match}}}[{window}])) > 0))"
+        f"1 - ((sum(rate({errors}[{window}])) or vector(0)) / "
+        f"(sum(rate({selector(metrics.requests, match)}[{window}])) > 0))"
     )
     out = [
         _metric(

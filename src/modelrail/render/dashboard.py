@@ -32,7 +32,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from modelrail import burnrate, units
-from modelrail.metrics import CODE, ERROR_CODES, METRIC, MODEL, VERSION, Convention
+from modelrail.metrics import (
+    CODE,
+    ERROR_CODES,
+    METRIC,
+    MODEL,
+    VERSION,
+    Convention,
+    selector,
+)
 from modelrail.render.alerts import error_budget, number, string
 
 if TYPE_CHECKING:
@@ -63,12 +71,6 @@ BUSINESS_UNITS = {
 }
 GREEN, YELLOW, RED = "green", "yellow", "red"
 _UID = re.compile(r"[a-zA-Z0-9_-]{1,40}")
-# Names the schemas admit for a metric that PromQL lexes as a keyword or a
-# number (case-insensitively): ``bool{...}`` does not parse. Such a metric is
-# selected by its __name__ label instead.
-_NOT_A_METRIC_NAME = frozenset(
-    ["bool", "on", "ignoring", "group_left", "group_right", "atan2", "inf", "nan"]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,13 +150,6 @@ def _regex(text: str) -> str:
     return re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", text)
 
 
-def _selector(metric: str, matchers: str) -> str:
-    """The vector selector of ``metric`` with ``matchers`` (PromQL text)."""
-    if metric.lower() in _NOT_A_METRIC_NAME:
-        return f"{{__name__={string(metric)}, {matchers}}}"
-    return f"{metric}{{{matchers}}}"
-
-
 def _get(spec: Mapping[str, Any], pointer: str) -> Any:
     node: Any = spec
     for token in pointer.strip("/").split("/"):
@@ -184,7 +179,7 @@ class _Promql:
         self.match = f"namespace={string(ns)}, {MODEL}={string(self.name)}"
 
     def requests(self, extra: str = "") -> str:
-        return _selector(self.metrics.requests, f"{self.match}{extra}")
+        return selector(self.metrics.requests, f"{self.match}{extra}")
 
     def rate(self, window: str, by: str = _BY, extra: str = "") -> str:
         return f"sum by ({by}) (rate({self.requests(extra)}[{window}]))"
@@ -351,7 +346,7 @@ def _quality(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
         metric = accuracy["metric"]
         expr = (
             f"min by ({_BY}) "
-            f"({_selector(q.metrics.quality, f'{q.match}, {METRIC}={string(metric)}')})"
+            f"({selector(q.metrics.quality, f'{q.match}, {METRIC}={string(metric)}')})"
         )
         floor = _limit(spec, "/spec/monitoring/accuracy/floor", GREEN)
         about = (f"The online {metric} from delayed labels; red under the floor "
@@ -364,7 +359,7 @@ def _quality(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
                             limits=[floor], width=18))  # fmt: skip
     drift = monitoring.get("drift")
     if drift:
-        expr = f"max by ({_BY}) ({_selector(q.metrics.drift, q.match)})"
+        expr = f"max by ({_BY}) ({selector(q.metrics.drift, q.match)})"
         limits = [
             _limit(spec, "/spec/monitoring/drift/warning", YELLOW),
             _limit(spec, "/spec/monitoring/drift/critical", RED),
@@ -395,7 +390,7 @@ def _business(spec: Mapping[str, Any], q: _Promql) -> list[Panel]:
             expr = f"({item['query']})"
         else:
             worst = "min" if item["better"] == "higher" else "max"
-            expr = f"{worst} by ({_BY}) ({_selector(item['metric'], q.match)})"
+            expr = f"{worst} by ({_BY}) ({selector(item['metric'], q.match)})"
         pointer = f"/spec/monitoring/business/{index}"
         higher = item["better"] == "higher"
         limits = (
