@@ -31,6 +31,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from modelrail import versions
 from modelrail.gate.chart import MAX_POINTS, Chart, Charts, Line
 from modelrail.gate.evidence import show
 from modelrail.gate.prometheus import range_query
@@ -119,7 +120,7 @@ def build(
     candidate = inputs.version
     requests = _by_version(answers["requests"])
     errors = _by_version(answers["errors"])
-    others = sorted(v for v in requests if v != candidate)
+    others = sorted((v for v in requests if v != candidate), key=_order)
 
     def ratios(versions: Sequence[str]) -> tuple[Decimal | None, ...]:
         return tuple(
@@ -193,6 +194,12 @@ def _ratio(requests: Decimal | None, errors: Decimal | None) -> Decimal | None:
     if errors is None or not errors.is_finite():
         errors = Decimal(0)  # requests, and no 5xx series: none failed
     return HUNDRED * errors / requests
+
+
+def _order(version: str) -> tuple[bool, versions.Key | tuple[()], str]:
+    """SemVer precedence, then the other labels by text."""
+    key = versions.key(version)
+    return (key is None, key or (), version)
 
 
 def _stable_name(versions: Sequence[str]) -> str:
