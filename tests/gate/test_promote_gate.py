@@ -52,6 +52,11 @@ def test_the_gate_evidence_is_in_the_body(
     assert "#### " in body  # the gate's own heading, one level down
     assert "modelrail gate: `fraud-detector` 3.3.0 into prod: passed" in body
     assert body.index("### Gate evidence") < body.index("### Policy results")
+    # the gate's charts come along (issue 19): the lab's staging namespace
+    # serves 3.3.0 and five other versions, summed as the stable
+    assert "##### Charts" in body
+    assert body.count("```mermaid\n") == 2
+    assert "candidate 3.3.0 (red), stable 3.2.0, 3.3.1, 3.3.2 and 2 more (blue)" in body
     assert "gate: passed (exit 0)" in result.stderr
 
 

@@ -152,6 +152,7 @@ def gate_cmd(
         Settings(timeout=timeout, retries=retries, backoff=backoff),
         prometheus_auth=auth.prometheus(os.environ),
         registry_auth=auth.mlflow(os.environ),
+        charts=fmt == "markdown",  # only the Markdown draws them
     )
     text = REPORTS[fmt](result, __version__)
     if output is not None:

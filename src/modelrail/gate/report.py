@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from modelrail import commonmark as md
+from modelrail.gate import chart
 from modelrail.gate.evidence import ROLLBACK, Item, Verdict, show
 
 if TYPE_CHECKING:
@@ -167,6 +168,7 @@ def as_markdown(result: Result, tool_version: str) -> str:
             f"- **{md.cell(i.title)}** ({i.verdict.value}): {md.cell(i.detail)}"
             for i in notes
         )
+    lines += _charts(result)
     ratio = show(inputs.ratio * 100)
     lines += [
         "",
@@ -176,6 +178,16 @@ def as_markdown(result: Result, tool_version: str) -> str:
         ),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _charts(result: Result) -> list[str]:
+    """The "Charts" section (issue 19): the SLO record over the window, as
+    Mermaid charts and tables; none for a declared rollback or an unread
+    Prometheus. Markdown only: the attestation keeps the evidence, not the
+    pictures."""
+    if result.charts is None:
+        return []
+    return ["", "#### Charts", "", chart.section(result.charts)]
 
 
 REPORTS: dict[str, Callable[[Result, str], str]] = {

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from modelrail.gate import model, slo
+from modelrail.gate import model, slo, trend
 from modelrail.gate.evidence import PROMETHEUS, REGISTRY, ROLLBACK, Item, Verdict
 from modelrail.gate.evidence import exit_code as items_exit_code
 from modelrail.gate.evidence import outcome as items_outcome
@@ -23,6 +23,7 @@ from modelrail.gate.transport import Auth, Endpoint, Settings, SourceError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from modelrail.gate.chart import Charts
     from modelrail.gate.inputs import Inputs
 
 PROMETHEUS_NAME = "Prometheus"
@@ -33,6 +34,7 @@ REGISTRY_NAME = "the MLflow registry"
 class Result:
     inputs: Inputs
     items: tuple[Item, ...]
+    charts: Charts | None = None  # the SLO record over the window (Markdown)
 
     @property
     def exit_code(self) -> int:
@@ -54,11 +56,16 @@ def run(
     prometheus_auth: Auth | None = None,
     registry_auth: Auth | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    charts: bool = True,
 ) -> Result:
+    """``charts``: also read the SLO record point by point, for the
+    Markdown's charts (issue 19); a chart that cannot be read is left out,
+    it never changes the outcome."""
     declared = rollback(inputs)
     if declared is not None:
         return Result(inputs, (declared,))
     items: list[Item] = []
+    drawn: Charts | None = None
     with Endpoint(
         PROMETHEUS_NAME, inputs.prometheus_url, settings, prometheus_auth, sleep=sleep
     ) as endpoint:
@@ -66,6 +73,8 @@ def run(
             items.extend(slo.evidence(endpoint, inputs))
         except SourceError as exc:
             items.append(_error(f"{PROMETHEUS}.error", PROMETHEUS, "SLO record", exc))
+        else:
+            drawn = trend.read(endpoint, inputs) if charts else None
     with Endpoint(
         REGISTRY_NAME, inputs.registry_url, settings, registry_auth, sleep=sleep
     ) as endpoint:
@@ -73,7 +82,7 @@ def run(
             items.extend(model.evidence(ModelRegistry(endpoint), inputs))
         except SourceError as exc:
             items.append(_error(f"{REGISTRY}.error", REGISTRY, "model registry", exc))
-    return Result(inputs, tuple(items))
+    return Result(inputs, tuple(items), drawn)
 
 
 def rollback(inputs: Inputs) -> Item | None:
