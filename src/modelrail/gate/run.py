@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from modelrail.gate import compare as side_by_side
 from modelrail.gate import model, slo
 from modelrail.gate.evidence import PROMETHEUS, REGISTRY, ROLLBACK, Item, Verdict
 from modelrail.gate.evidence import exit_code as items_exit_code
@@ -23,7 +24,9 @@ from modelrail.gate.transport import Auth, Endpoint, Settings, SourceError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from modelrail.gate.compare import Judgement, Sides
     from modelrail.gate.inputs import Inputs
+    from modelrail.gate.judge import Limits
 
 PROMETHEUS_NAME = "Prometheus"
 REGISTRY_NAME = "the MLflow registry"
@@ -33,6 +36,7 @@ REGISTRY_NAME = "the MLflow registry"
 class Result:
     inputs: Inputs
     items: tuple[Item, ...]
+    judgement: Judgement | None = None  # gate --compare's
 
     @property
     def exit_code(self) -> int:
@@ -74,6 +78,28 @@ def run(
         except SourceError as exc:
             items.append(_error(f"{REGISTRY}.error", REGISTRY, "model registry", exc))
     return Result(inputs, tuple(items))
+
+
+def compare(
+    inputs: Inputs,
+    sides: Sides,
+    limits: Limits,
+    settings: Settings,
+    *,
+    prometheus_auth: Auth | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Result:
+    """``gate --compare``: the candidate against the stable version in
+    ENV's Prometheus, judged by the statistical judge."""
+    with Endpoint(
+        PROMETHEUS_NAME, inputs.prometheus_url, settings, prometheus_auth, sleep=sleep
+    ) as endpoint:
+        try:
+            judgement = side_by_side.evidence(endpoint, inputs, sides, limits)
+        except SourceError as exc:
+            error = _error(f"{PROMETHEUS}.error", PROMETHEUS, "comparison", exc)
+            return Result(inputs, (error,))
+    return Result(inputs, tuple(judgement.items()), judgement)
 
 
 def rollback(inputs: Inputs) -> Item | None:
