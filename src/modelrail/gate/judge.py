@@ -319,7 +319,9 @@ def overall(findings: Sequence[Finding]) -> Call:
 
 
 def _p(p: float | None) -> str:
-    return "-" if p is None else f"{p:.3g}"
+    if p is None:
+        return "-"
+    return "< 1e-300" if p < 1e-300 else f"{p:.3g}"  # 0: under a double's range
 
 
 def _num(x: float) -> str:

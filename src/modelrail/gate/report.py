@@ -114,6 +114,9 @@ def _heading(result: Result) -> tuple[str, str]:
     if _declared(result):
         return what, _declared(result)
     if _compared(result):
+        what = (
+            f"--compare {inputs.model} candidate against stable in {inputs.environment}"
+        )
         return what, _compared(result)
     where = (
         f"SLO record of {inputs.source} (namespace {inputs.namespace}) in "
@@ -128,11 +131,15 @@ def _compared(result: Result) -> str:
     if result.judgement is None:
         return ""
     inputs, judged = result.inputs, result.judgement
+    call = (
+        f"; judge: {judged.call.word} (alpha {judged.limits.alpha:g}, Holm-Bonferroni)"
+        if judged.findings
+        else ""
+    )
     return (
         f"candidate {judged.sides.shown} in {inputs.environment} (namespace "
         f"{inputs.namespace}) in Prometheus {inputs.prometheus_url} over "
-        f"{inputs.window} until {inputs.at_text}; judge: {judged.call.word} "
-        f"(alpha {judged.limits.alpha:g}, Holm-Bonferroni)"
+        f"{inputs.window} until {inputs.at_text}{call}"
     )
 
 
@@ -161,10 +168,15 @@ def as_text(result: Result, tool_version: str) -> str:
 def as_markdown(result: Result, tool_version: str) -> str:
     inputs = result.inputs
     mark = _OUTCOME_MARKS[result.outcome]
+    what = (
+        f"{md.cell(inputs.version)} into"
+        if result.judgement is None
+        else "candidate against stable in"
+    )
     lines = [
         (
             f"### {mark} modelrail gate: {md.code(inputs.model)} "
-            f"{md.cell(inputs.version)} into {md.cell(inputs.environment)}: "
+            f"{what} {md.cell(inputs.environment)}: "
             f"{result.outcome}"
         ),
         "",

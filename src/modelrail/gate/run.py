@@ -98,7 +98,8 @@ def compare(
             judgement = side_by_side.evidence(endpoint, inputs, sides, limits)
         except SourceError as exc:
             error = _error(f"{PROMETHEUS}.error", PROMETHEUS, "comparison", exc)
-            return Result(inputs, (error,))
+            nothing = side_by_side.Judgement(sides, limits, (), {})
+            return Result(inputs, (error,), nothing)
     return Result(inputs, tuple(judgement.items()), judgement)
 
 
