@@ -13,6 +13,9 @@ from 20 to 200 ms) beside one candidate pod template per scenario (version
 | slow | ``8b6a5c3d2e`` | every latency 1.5 times the stable's | failed, exit 1 |
 | quiet | ``9a7b6c5d4f`` | 10 requests a step: too little traffic | inconclusive, exit 4 |
 
+and product-recommender, whose satisfaction score (a business gauge) is 4.0
+on the candidate's pods against 4.6 on the stable's: failed.
+
 Plus the default sides (by version) in staging: the spec's 3.3.0, 1 point
 worse, against 3.2.0 serving beside it. Each scenario's Markdown report is a
 golden file (``tests/gate/golden/``); after a deliberate change::
@@ -70,11 +73,12 @@ def pods(
     errors: float,
     slower: float = 1.0,
     accuracy: float = 0.95,
+    model: str = "fraud-detector",
+    satisfaction: float | None = None,
 ) -> Iterator[Counter | Histogram]:
     labels = {
-        "namespace": namespace, "model": "fraud-detector", "version": version,
-        "rollouts_pod_template_hash": pod_hash,
-        "pod": f"fraud-detector-{pod_hash}-x7k2p",
+        "namespace": namespace, "model": model, "version": version,
+        "rollouts_pod_template_hash": pod_hash, "pod": f"{model}-{pod_hash}-x7k2p",
     }  # fmt: skip
     failed = round(per_step * errors)
     for code, increment in (("200", per_step - failed), ("500", failed)):
@@ -90,6 +94,9 @@ def pods(
     )  # fmt: skip
     quality = [accuracy] * (STEPS + 1)
     yield Counter("model_quality", {**labels, "metric": "accuracy"}, quality)
+    if satisfaction is not None:  # a business gauge (monitoring.business)
+        score = [satisfaction] * (STEPS + 1)
+        yield Counter("model_business_satisfaction_score", labels, score)
 
 
 SCENARIOS: dict[str, tuple[str, dict[str, Any], str, int]] = {
@@ -117,6 +124,12 @@ def all_series() -> Iterator[Counter | Histogram]:
     yield from pods(
         "models-staging", "3.3.0", "3f2e1d0c9b", per_step=6000, errors=0.015
     )
+    # product-recommender in prod: satisfaction 4.6 (stable) against 4.0
+    recommender = {"model": "product-recommender", "errors": 0.005}
+    yield from pods("models-prod", "2.3.0", "1a2b3c4d5e", per_step=12000,
+                    satisfaction=4.6, **recommender)  # fmt: skip
+    yield from pods("models-prod", "2.4.1", "2b3c4d5e6f", per_step=6000,
+                    satisfaction=4.0, **recommender)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -129,10 +142,12 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def gate(url: str, env: str, *options: str, fmt: str = "json") -> tuple[int, str]:
+def gate(
+    url: str, env: str, *options: str, fmt: str = "json", model: str = "fraud-detector"
+) -> tuple[int, str]:
     result = CliRunner().invoke(
         main,
-        ["gate", "fraud-detector", "--env", env, "--compare", "--prometheus", url,
+        ["gate", model, "--env", env, "--compare", "--prometheus", url,
          "--window", "1h", "--at", AT, "--format", fmt, "--root", str(bundled()),
          *options],
     )  # fmt: skip
@@ -195,6 +210,25 @@ def test_by_default_the_specs_version_against_every_other(prometheus: str) -> No
     }
     assert (exit_code, verdicts(output)["judge.errorRatio"]) == (1, "fail")
     assert verdicts(output)["judge.latency"] == "pass"
+
+
+def test_a_business_metric_worse_than_its_tolerance(prometheus: str) -> None:
+    # satisfaction: warning 4.5, critical 4.0, so 0.5 worse fails; usage is
+    # a count (users/day) and is not compared
+    options = ("--canary-hash", "2b3c4d5e6f", "--stable-hash", "1a2b3c4d5e")
+    exit_code, output = gate(prometheus, "prod", *options, model="product-recommender")
+    got = verdicts(output)
+    assert exit_code == 1, output
+    assert got == {
+        "judge.errorRatio": "pass",
+        "judge.latency": "pass",
+        "judge.quality.accuracy": "pass",
+        "judge.business.satisfaction": "fail",
+    }
+    _, markdown = gate(
+        prometheus, "prod", *options, model="product-recommender", fmt="markdown"
+    )
+    golden("compare-business.md", markdown.replace(prometheus, "http://prometheus"))
 
 
 def test_named_versions(prometheus: str) -> None:

@@ -259,8 +259,10 @@ def gauge(
             f"samples: at least {limits.min_points} each are needed",
         )
     worse = (stable.mean - candidate.mean) * (1 if higher_is_better else -1)
-    call = (
-        Call.FAIL
+    call = (  # never worse by nothing: a tolerance of 0 (a stable at 0) fails none
+        Call.PASS
+        if worse <= 0
+        else Call.FAIL
         if worse >= tolerance
         else Call.MARGINAL
         if worse >= tolerance / 2
