@@ -88,7 +88,7 @@ class Judgement:
                 verdict=_CALLS[f.call],
                 value=f"{f.candidate} (stable {f.stable})",
                 threshold=f.threshold,
-                detail=f"{f.call.word}: {f.effect + '; ' if f.effect else ''}{f.detail}",
+                detail=_detail(f),
                 measured=f.candidate,
                 query=self.queries.get(f.key, ""),
             )
@@ -206,6 +206,15 @@ def evidence(
             )
         )  # fmt: skip
     return Judgement(sides, limits, judge.decide(findings, limits), queries)
+
+
+def _detail(finding: judge.Finding) -> str:
+    """Why: the judge's own word where the item's differs (pass is met, fail
+    missed), the effect, the test."""
+    word = finding.call in (judge.Call.PASS, judge.Call.FAIL)
+    parts = [finding.call.word] if word else []
+    parts += [p for p in (finding.effect, finding.detail) if p]
+    return "; ".join(parts)
 
 
 def _count(value: Decimal) -> int:

@@ -308,7 +308,7 @@ def decide(findings: Sequence[Finding], limits: Limits) -> tuple[Finding, ...]:
             finding,
             call=call,
             adjusted=q,
-            detail=f"{finding.detail}: p = {_p(finding.p_value)}, Holm-adjusted "
+            detail=f"{finding.detail}: p {_p(finding.p_value)}, Holm-adjusted "
             f"{_p(q)} (alpha {_num(limits.alpha)} over {len(tested)} tests)",
         )
     return tuple(out)
@@ -321,9 +321,10 @@ def overall(findings: Sequence[Finding]) -> Call:
 
 
 def _p(p: float | None) -> str:
+    """``= 0.0123``, or ``< 1e-300`` (0: under a double's range)."""
     if p is None:
         return "-"
-    return "< 1e-300" if p < 1e-300 else f"{p:.3g}"  # 0: under a double's range
+    return "< 1e-300" if p < 1e-300 else f"= {p:.3g}"
 
 
 def _num(x: float) -> str:
