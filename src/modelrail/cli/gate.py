@@ -208,9 +208,9 @@ def gate_cmd(
     )
     settings = Settings(timeout=timeout, retries=retries, backoff=backoff)
     if compare:
-        from modelrail.gate.compare import HASH, Sides, by_version
-        from modelrail.gate.judge import Limits
         from modelrail.gate.run import compare as compare_sides
+        from modelrail.gate.sidebyside import HASH, Sides, by_version
+        from modelrail.gate.significance import Limits
 
         sides = (
             Sides(HASH, canary_hash, stable_hash)

@@ -13,8 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from modelrail.gate import compare as side_by_side
-from modelrail.gate import model, slo
+from modelrail.gate import model, sidebyside, slo
 from modelrail.gate.evidence import PROMETHEUS, REGISTRY, ROLLBACK, Item, Verdict
 from modelrail.gate.evidence import exit_code as items_exit_code
 from modelrail.gate.evidence import outcome as items_outcome
@@ -24,9 +23,9 @@ from modelrail.gate.transport import Auth, Endpoint, Settings, SourceError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from modelrail.gate.compare import Judgement, Sides
     from modelrail.gate.inputs import Inputs
-    from modelrail.gate.judge import Limits
+    from modelrail.gate.sidebyside import Judgement, Sides
+    from modelrail.gate.significance import Limits
 
 PROMETHEUS_NAME = "Prometheus"
 REGISTRY_NAME = "the MLflow registry"
@@ -95,10 +94,10 @@ def compare(
         PROMETHEUS_NAME, inputs.prometheus_url, settings, prometheus_auth, sleep=sleep
     ) as endpoint:
         try:
-            judgement = side_by_side.evidence(endpoint, inputs, sides, limits)
+            judgement = sidebyside.evidence(endpoint, inputs, sides, limits)
         except SourceError as exc:
             error = _error(f"{PROMETHEUS}.error", PROMETHEUS, "comparison", exc)
-            nothing = side_by_side.Judgement(sides, limits, (), {})
+            nothing = sidebyside.Judgement(sides, limits, (), {})
             return Result(inputs, (error,), nothing)
     return Result(inputs, tuple(judgement.items()), judgement)
 

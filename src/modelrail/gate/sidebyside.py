@@ -8,7 +8,7 @@ serving beside it, ``version!="..."``), or ``rollouts_pod_template_hash``
 (the canary's and the stable's pod template hashes, as Argo Rollouts passes
 them to an analysis). The numbers are read with instant queries at the end
 of the window (``increase`` and ``avg_over_time`` over it), then judged by
-``judge``; nothing here is statistics.
+``significance``; nothing here is statistics.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from modelrail.gate import judge
+from modelrail.gate import significance
 from modelrail.gate.evidence import PROMETHEUS, Item, Verdict
 from modelrail.gate.prometheus import instant, samples
 from modelrail.metrics import CODE, ERROR_CODES, METRIC, MODEL, VERSION
@@ -34,10 +34,10 @@ HASH = "rollouts_pod_template_hash"  # the pod label, as the ServiceMonitor copi
 # (MR-OPS-015 refuses canary: true on them for the same reason)
 COUNTS = frozenset({"requests/day", "users/day", "sessions/day", "count"})
 _CALLS = {
-    judge.Call.PASS: Verdict.MET,
-    judge.Call.MARGINAL: Verdict.MARGINAL,
-    judge.Call.INCONCLUSIVE: Verdict.INCONCLUSIVE,
-    judge.Call.FAIL: Verdict.MISSED,
+    significance.Call.PASS: Verdict.MET,
+    significance.Call.MARGINAL: Verdict.MARGINAL,
+    significance.Call.INCONCLUSIVE: Verdict.INCONCLUSIVE,
+    significance.Call.FAIL: Verdict.MISSED,
 }
 
 
@@ -71,13 +71,13 @@ class Sides:
 @dataclass(frozen=True, slots=True)
 class Judgement:
     sides: Sides
-    limits: judge.Limits
-    findings: tuple[judge.Finding, ...]
+    limits: significance.Limits
+    findings: tuple[significance.Assessment, ...]
     queries: dict[str, str]  # what each side's numbers came from
 
     @property
-    def call(self) -> judge.Call:
-        return judge.overall(self.findings)
+    def call(self) -> significance.Call:
+        return significance.overall(self.findings)
 
     def items(self) -> list[Item]:
         return [
@@ -129,7 +129,7 @@ def by_version(inputs: Inputs, candidate: str | None, stable: str | None) -> Sid
 
 
 def evidence(
-    endpoint: Endpoint, inputs: Inputs, sides: Sides, limits: judge.Limits
+    endpoint: Endpoint, inputs: Inputs, sides: Sides, limits: significance.Limits
 ) -> Judgement:
     spec = inputs.spec["spec"]
     names = inputs.convention
@@ -155,15 +155,17 @@ def evidence(
         if candidate:
             queries["judge.errorRatio"] = f"{errors} / {requests}"
             queries["judge.latency"] = latency
-        proportions.append(judge.Proportion(_count(one(errors)), _count(one(requests))))
+        proportions.append(
+            significance.Proportion(_count(one(errors)), _count(one(requests)))
+        )
         buckets.append(_buckets(samples(endpoint, latency, inputs.at)))
     error_rate = float(spec["slo"]["errorRate"])
     findings = [
-        judge.error_ratio(*proportions, error_rate=error_rate, limits=limits),
-        judge.latency(*_aligned(*buckets), limits=limits),
+        significance.error_ratio(*proportions, error_rate=error_rate, limits=limits),
+        significance.latency(*_aligned(*buckets), limits=limits),
     ]
 
-    def gauge(series: str) -> tuple[judge.Gauge, judge.Gauge]:
+    def gauge(series: str) -> tuple[significance.Gauge, significance.Gauge]:
         out = []
         for candidate in (True, False):
             selector = series.replace("MATCH", f"{base}, {sides.match(candidate)}")
@@ -172,7 +174,7 @@ def evidence(
             )
             points = one(f"sum(count_over_time({selector}[{window}]))")
             value = float(mean[0]) if mean else math.nan
-            out.append(judge.Gauge(value, int(points)))
+            out.append(significance.Gauge(value, int(points)))
         return out[0], out[1]
 
     quality = spec.get("monitoring", {}).get("accuracy", {}).get("metric", "accuracy")
@@ -184,7 +186,7 @@ def evidence(
         if ours.points == theirs.points == 0:
             continue  # not exported online (labels arrive late, or never)
         findings.append(
-            judge.gauge(
+            significance.gauge(
                 key, f"online {metric}", ours, theirs, higher_is_better=True,
                 tolerance=(1 - float(inputs.ratio)) * abs(theirs.mean),
                 limits=limits,
@@ -198,20 +200,20 @@ def evidence(
         queries[key] = f"avg(avg_over_time({series.replace('MATCH', base)}[{window}]))"
         ours, theirs = gauge(series)
         findings.append(
-            judge.gauge(
+            significance.gauge(
                 key, business["name"], ours, theirs,
                 higher_is_better=business["better"] == "higher",
                 tolerance=abs(float(business["warning"]) - float(business["critical"])),
                 limits=limits,
             )
         )  # fmt: skip
-    return Judgement(sides, limits, judge.decide(findings, limits), queries)
+    return Judgement(sides, limits, significance.decide(findings, limits), queries)
 
 
-def _detail(finding: judge.Finding) -> str:
+def _detail(finding: significance.Assessment) -> str:
     """Why: the judge's own word where the item's differs (pass is met, fail
     missed), the effect, the test."""
-    word = finding.call in (judge.Call.PASS, judge.Call.FAIL)
+    word = finding.call in (significance.Call.PASS, significance.Call.FAIL)
     parts = [finding.call.word] if word else []
     parts += [p for p in (finding.effect, finding.detail) if p]
     return "; ".join(parts)
@@ -222,7 +224,7 @@ def _count(value: Decimal) -> int:
     return max(0, int(value.to_integral_value()))
 
 
-def _buckets(vector: Sequence[tuple[dict[str, str], Decimal]]) -> judge.Buckets:
+def _buckets(vector: Sequence[tuple[dict[str, str], Decimal]]) -> significance.Buckets:
     """Cumulative ``le`` buckets as counts per bucket (the last above the
     highest bound); a dip from extrapolation is clamped at zero."""
     points = sorted((float(labels.get("le", "nan")), value) for labels, value in vector)
@@ -235,16 +237,18 @@ def _buckets(vector: Sequence[tuple[dict[str, str], Decimal]]) -> judge.Buckets:
         below = max(below, cumulative)
     if points and math.isfinite(points[-1][0]):
         counts.append(0)  # no +Inf bucket answered
-    return judge.Buckets(bounds, tuple(counts))
+    return significance.Buckets(bounds, tuple(counts))
 
 
-def _aligned(a: judge.Buckets, b: judge.Buckets) -> tuple[judge.Buckets, judge.Buckets]:
+def _aligned(
+    a: significance.Buckets, b: significance.Buckets
+) -> tuple[significance.Buckets, significance.Buckets]:
     """Two sides' buckets on the same bounds when one side has none (it
     served nothing): its counts are zeros on the other's bounds."""
     if not a.bounds and not a.total:
-        a = judge.Buckets(b.bounds, (0,) * len(b.counts))
+        a = significance.Buckets(b.bounds, (0,) * len(b.counts))
     if not b.bounds and not b.total:
-        b = judge.Buckets(a.bounds, (0,) * len(a.counts))
+        b = significance.Buckets(a.bounds, (0,) * len(a.counts))
     return a, b
 
 

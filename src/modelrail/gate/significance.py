@@ -113,7 +113,7 @@ class Gauge:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Assessment:
     """One metric judged: the call, and why."""
 
     key: str
@@ -136,7 +136,7 @@ def _enough(n: int, limits: Limits) -> bool:
 
 def error_ratio(
     candidate: Proportion, stable: Proportion, *, error_rate: float, limits: Limits
-) -> Finding:
+) -> Assessment:
     """The candidate's server-error ratio against the stable's; ``error_rate``
     is ``slo.errorRate`` (percent), whose ``budget_share`` is the margin."""
     from scipy import stats
@@ -148,7 +148,7 @@ def error_ratio(
     }
     shown = (_percent(candidate.ratio), _percent(stable.ratio))
     threshold = f"increase < {_num(margin)} points, or not significant"
-    base = Finding(
+    base = Assessment(
         "judge.errorRatio", "error ratio", Call.INCONCLUSIVE, *shown, "", threshold,
         "", data=data,
     )  # fmt: skip
@@ -176,7 +176,7 @@ def error_ratio(
     )
 
 
-def latency(candidate: Buckets, stable: Buckets, *, limits: Limits) -> Finding:
+def latency(candidate: Buckets, stable: Buckets, *, limits: Limits) -> Assessment:
     """The candidate's latency distribution against the stable's."""
     from scipy import stats
 
@@ -189,7 +189,7 @@ def latency(candidate: Buckets, stable: Buckets, *, limits: Limits) -> Finding:
     }
     shown = (_ms(candidate), _ms(stable))
     threshold = f"Cliff's delta < {_num(limits.material_delta)}, or not significant"
-    base = Finding(
+    base = Assessment(
         "judge.latency", "latency", Call.INCONCLUSIVE, *shown, "", threshold, "",
         data=data,
     )  # fmt: skip
@@ -236,7 +236,7 @@ def gauge(
     higher_is_better: bool,
     tolerance: float,
     limits: Limits,
-) -> Finding:
+) -> Assessment:
     """A gauge's mean against the stable's: worse by more than ``tolerance``
     fails, by more than half of it is marginal."""
     data: dict[str, object] = {
@@ -246,7 +246,7 @@ def gauge(
     }
     word = "under" if higher_is_better else "over"
     threshold = f"not {word} the stable's by {_num(tolerance)} or more"
-    base = Finding(
+    base = Assessment(
         key, title, Call.INCONCLUSIVE, _num(candidate.mean), _num(stable.mean),
         "", threshold, "", data=data,
     )  # fmt: skip
@@ -290,7 +290,7 @@ def holm(p_values: Sequence[float]) -> list[float]:
     return adjusted
 
 
-def decide(findings: Sequence[Finding], limits: Limits) -> tuple[Finding, ...]:
+def decide(findings: Sequence[Assessment], limits: Limits) -> tuple[Assessment, ...]:
     """``findings`` with Holm's adjustment applied across those with a
     p-value, and each call made."""
     tested = [i for i, f in enumerate(findings) if f.p_value is not None]
@@ -314,7 +314,7 @@ def decide(findings: Sequence[Finding], limits: Limits) -> tuple[Finding, ...]:
     return tuple(out)
 
 
-def overall(findings: Sequence[Finding]) -> Call:
+def overall(findings: Sequence[Assessment]) -> Call:
     """The worst call (fail > inconclusive > marginal > pass); inconclusive
     when there is nothing to judge."""
     return max((f.call for f in findings), default=Call.INCONCLUSIVE)

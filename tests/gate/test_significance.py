@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from modelrail.gate import judge
-from modelrail.gate.judge import Buckets, Call, Gauge, Limits, Proportion
+from modelrail.gate import significance
+from modelrail.gate.significance import Buckets, Call, Gauge, Limits, Proportion
 
 BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.08, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LIMITS = Limits()  # alpha 0.05, 1000 requests a side
@@ -38,21 +38,25 @@ def compare(
     *,
     errors: tuple[float, float] = (0.01, 0.01),
     shift: float = 1.0,
-) -> tuple[judge.Finding, ...]:
+) -> tuple[significance.Assessment, ...]:
     """One simulated comparison: ``n`` requests a side, the candidate's and
     the stable's error ratios, the candidate's latencies times ``shift``."""
     candidate = Proportion(int(rng.binomial(n, errors[0])), n)
     stable = Proportion(int(rng.binomial(n, errors[1])), n)
     findings = [
-        judge.error_ratio(candidate, stable, error_rate=ERROR_RATE, limits=LIMITS),
-        judge.latency(histogram(rng, n, shift), histogram(rng, n), limits=LIMITS),
+        significance.error_ratio(
+            candidate, stable, error_rate=ERROR_RATE, limits=LIMITS
+        ),
+        significance.latency(
+            histogram(rng, n, shift), histogram(rng, n), limits=LIMITS
+        ),
     ]
-    return judge.decide(findings, LIMITS)
+    return significance.decide(findings, LIMITS)
 
 
-def rates(runs: list[tuple[judge.Finding, ...]]) -> dict[str, float]:
+def rates(runs: list[tuple[significance.Assessment, ...]]) -> dict[str, float]:
     """Share of the runs whose overall call is each call."""
-    calls = [judge.overall(run) for run in runs]
+    calls = [significance.overall(run) for run in runs]
     return {c.word: sum(1 for x in calls if x is c) / len(calls) for c in Call}
 
 
@@ -119,22 +123,22 @@ def test_a_faster_candidate_passes() -> None:
 def test_small_and_empty_samples_are_inconclusive(candidate: int, stable: int) -> None:
     rng = np.random.default_rng(26)
     # even a candidate failing every request: too few to say
-    errors = judge.error_ratio(
+    errors = significance.error_ratio(
         Proportion(candidate, candidate), Proportion(0, stable),
         error_rate=ERROR_RATE, limits=LIMITS,
     )  # fmt: skip
-    latency = judge.latency(
+    latency = significance.latency(
         histogram(rng, candidate, 3.0), histogram(rng, stable), limits=LIMITS
     )
-    decided = judge.decide([errors, latency], LIMITS)
+    decided = significance.decide([errors, latency], LIMITS)
     assert [f.call for f in decided] == [Call.INCONCLUSIVE] * 2
-    assert judge.overall(decided) is Call.INCONCLUSIVE
+    assert significance.overall(decided) is Call.INCONCLUSIVE
     assert "at least 1000 each are needed" in decided[0].detail
 
 
 def test_gauges_need_points_on_both_sides_and_judge_by_the_tolerance() -> None:
     def call(candidate: float, points: int = 60) -> Call:
-        return judge.gauge(
+        return significance.gauge(
             "judge.quality.accuracy", "online accuracy",
             Gauge(candidate, points), Gauge(0.95, 60),
             higher_is_better=True, tolerance=0.0475, limits=LIMITS,
@@ -149,7 +153,7 @@ def test_gauges_need_points_on_both_sides_and_judge_by_the_tolerance() -> None:
 
 
 def test_nothing_to_judge_is_inconclusive() -> None:
-    assert judge.overall([]) is Call.INCONCLUSIVE
+    assert significance.overall([]) is Call.INCONCLUSIVE
 
 
 def test_overall_is_the_worst_call() -> None:
@@ -158,16 +162,18 @@ def test_overall_is_the_worst_call() -> None:
 
 def test_holm() -> None:
     # Holm (1979): sorted p times (m - rank), made monotone, capped at 1
-    assert judge.holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx([0.04, 0.09, 0.09, 0.5])
-    assert judge.holm([0.9, 0.8]) == [1.0, 1.0]
-    assert judge.holm([]) == []
+    assert significance.holm([0.01, 0.04, 0.03, 0.5]) == pytest.approx(
+        [0.04, 0.09, 0.09, 0.5]
+    )
+    assert significance.holm([0.9, 0.8]) == [1.0, 1.0]
+    assert significance.holm([]) == []
 
 
 def test_the_latency_test_is_mann_whitney_on_the_buckets() -> None:
     # the oracle: scipy's Mann-Whitney on the observations the buckets count
     rng = np.random.default_rng(27)
     candidate, stable = histogram(rng, 3000, 1.04), histogram(rng, 3000)
-    found = judge.latency(candidate, stable, limits=LIMITS)
+    found = significance.latency(candidate, stable, limits=LIMITS)
     samples = [np.repeat(np.arange(13), b.counts) for b in (candidate, stable)]
     oracle = stats.mannwhitneyu(*samples, alternative="greater")
     delta = 2 * oracle.statistic / (3000 * 3000) - 1
@@ -177,7 +183,7 @@ def test_the_latency_test_is_mann_whitney_on_the_buckets() -> None:
 
 
 def test_the_error_test_is_fishers_exact_one_sided() -> None:
-    found = judge.error_ratio(
+    found = significance.error_ratio(
         Proportion(30, 2000), Proportion(15, 2000), error_rate=0.1, limits=LIMITS
     )
     oracle = stats.fisher_exact([[30, 1970], [15, 1985]], alternative="greater")
@@ -208,4 +214,4 @@ def test_scipy_is_imported_by_the_judge_only() -> None:
     importing = [
         u for u in users if "from scipy" in (src / u).read_text(encoding="utf-8")
     ]
-    assert importing == ["gate/judge.py"]
+    assert importing == ["gate/significance.py"]
