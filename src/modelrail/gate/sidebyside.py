@@ -24,7 +24,7 @@ from modelrail.gate.prometheus import instant, samples
 from modelrail.metrics import CODE, ERROR_CODES, METRIC, MODEL, VERSION
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from modelrail.gate.inputs import Inputs
     from modelrail.gate.transport import Endpoint
@@ -165,10 +165,12 @@ def evidence(
         significance.latency(*_aligned(*buckets), limits=limits),
     ]
 
-    def gauge(series: str) -> tuple[significance.Gauge, significance.Gauge]:
+    def gauge(
+        series: Callable[[str], str],
+    ) -> tuple[significance.Gauge, significance.Gauge]:
         out = []
         for candidate in (True, False):
-            selector = series.replace("MATCH", f"{base}, {sides.match(candidate)}")
+            selector = series(f"{base}, {sides.match(candidate)}")
             mean = instant(
                 endpoint, f"avg(avg_over_time({selector}[{window}]))", inputs.at
             )
@@ -180,9 +182,12 @@ def evidence(
     quality = spec.get("monitoring", {}).get("accuracy", {}).get("metric", "accuracy")
     for metric in dict.fromkeys([quality, *spec["model"].get("metrics", {})]):
         key = f"judge.quality.{metric}"
-        series = f'{names.quality}{{MATCH, {METRIC}="{metric}"}}'
-        queries[key] = f"avg(avg_over_time({series.replace('MATCH', base)}[{window}]))"
-        ours, theirs = gauge(series)
+
+        def quality_of(match: str, metric: str = metric) -> str:
+            return f'{names.quality}{{{match}, {METRIC}="{metric}"}}'
+
+        queries[key] = f"avg(avg_over_time({quality_of(base)}[{window}]))"
+        ours, theirs = gauge(quality_of)
         if ours.points == theirs.points == 0:
             continue  # not exported online (labels arrive late, or never)
         findings.append(
@@ -196,9 +201,12 @@ def evidence(
         if "metric" not in business or business.get("unit") in COUNTS:
             continue  # a query cannot be split by side; a count scales with traffic
         key = f"judge.business.{business['name']}"
-        series = f"{business['metric']}{{MATCH}}"
-        queries[key] = f"avg(avg_over_time({series.replace('MATCH', base)}[{window}]))"
-        ours, theirs = gauge(series)
+
+        def business_of(match: str, name: str = business["metric"]) -> str:
+            return f"{name}{{{match}}}"
+
+        queries[key] = f"avg(avg_over_time({business_of(base)}[{window}]))"
+        ours, theirs = gauge(business_of)
         findings.append(
             significance.gauge(
                 key, business["name"], ours, theirs,
