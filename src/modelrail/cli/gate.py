@@ -100,6 +100,45 @@ def _at(
     show_default=True,
     help="Seconds before the first retry, doubled for each next one (0: none).",
 )
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Judge the candidate against the stable version serving beside it in "
+    "ENV itself (ENV's Prometheus; window default 1h), statistically, instead "
+    "of the promotion source's record. See docs/gate.md.",
+)
+@click.option(
+    "--candidate-version",
+    metavar="VERSION",
+    help="--compare: the candidate's version label (default: ENV's spec.model.version).",
+)
+@click.option(
+    "--stable-version",
+    metavar="VERSION",
+    help="--compare: the stable's version label (default: every other version).",
+)
+@click.option(
+    "--canary-hash",
+    metavar="HASH",
+    help="--compare by pod template hash (rollouts_pod_template_hash): the "
+    "canary's; with --stable-hash.",
+)
+@click.option("--stable-hash", metavar="HASH", help="--compare: the stable's hash.")
+@click.option(
+    "--alpha",
+    type=click.FloatRange(min=0, max=0.5, min_open=True),
+    default=0.05,
+    show_default=True,
+    help="--compare: the family-wise false-positive rate (Holm-Bonferroni).",
+)
+@click.option(
+    "--min-requests",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="--compare: requests (and latency observations) needed on each side; "
+    "fewer is inconclusive.",
+)
 @click.pass_context
 def gate_cmd(
     ctx: click.Context,
@@ -115,6 +154,13 @@ def gate_cmd(
     timeout: float,
     retries: int,
     backoff: float,
+    compare: bool,
+    candidate_version: str | None,
+    stable_version: str | None,
+    canary_hash: str | None,
+    stable_hash: str | None,
+    alpha: float,
+    min_requests: int,
 ) -> None:
     """Check a version's evidence before it enters ENV.
 
@@ -125,8 +171,13 @@ def gate_cmd(
     run's, the quality metric reaches 95 % of the baseline's, and the spec's
     own gates. See docs/gate.md.
 
-    Exit codes: 0 every item met, 1 an item missed or without data, 2 bad
-    input or an evidence source that cannot be read.
+    With --compare: the candidate against the stable version where both
+    run, in ENV: error ratio, latency distribution, online quality and
+    business metrics, each pass, marginal, fail or inconclusive.
+
+    Exit codes: 0 every item met (or marginal), 1 an item missed (failed) or
+    without data, 2 bad input or an evidence source that cannot be read, 4
+    inconclusive (--compare: too little data yet).
     """
     from modelrail import __version__
     from modelrail.gate import auth, inputs
@@ -136,6 +187,13 @@ def gate_cmd(
     from modelrail.repository.layout import repository
     from modelrail.repository.writer import write_atomic
 
+    hashes = (canary_hash, stable_hash)
+    if not compare and any((candidate_version, stable_version, *hashes)):
+        raise click.UsageError("the version and hash options go with --compare")
+    if any(hashes) and not all(hashes):
+        raise click.UsageError("give both --canary-hash and --stable-hash")
+    if all(hashes) and (candidate_version or stable_version):
+        raise click.UsageError("compare by versions or by hashes, not both")
     if at is None:
         at = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     resolved = inputs.resolve(
@@ -146,14 +204,36 @@ def gate_cmd(
         window=window,
         prometheus=prometheus,
         registry=registry,
+        compare=compare,
     )
-    result = run(
-        resolved,
-        Settings(timeout=timeout, retries=retries, backoff=backoff),
-        prometheus_auth=auth.prometheus(os.environ),
-        registry_auth=auth.mlflow(os.environ),
-        charts=fmt == "markdown",  # only the Markdown draws them
-    )
+    settings = Settings(timeout=timeout, retries=retries, backoff=backoff)
+    if compare:
+        from modelrail.gate.run import compare as compare_sides
+        from modelrail.gate.sidebyside import HASH, Sides, by_version
+        from modelrail.gate.significance import Limits
+
+        sides = (
+            Sides(HASH, canary_hash, stable_hash)
+            if canary_hash and stable_hash
+            else by_version(resolved, candidate_version, stable_version)
+        )
+        limits = Limits(alpha=alpha, min_requests=min_requests)
+        result = compare_sides(
+            resolved,
+            sides,
+            limits,
+            settings,
+            prometheus_auth=auth.prometheus(os.environ),
+            charts=fmt == "markdown",  # only the Markdown draws them
+        )
+    else:
+        result = run(
+            resolved,
+            settings,
+            prometheus_auth=auth.prometheus(os.environ),
+            registry_auth=auth.mlflow(os.environ),
+            charts=fmt == "markdown",
+        )
     text = REPORTS[fmt](result, __version__)
     if output is not None:
         write_atomic(output, text)

@@ -26,6 +26,10 @@ class Verdict(enum.Enum):
     MISSED = "missed"
     NO_DATA = "no data"  # the source answered, without the evidence: fails
     ERROR = "error"  # the source could not be read: fails, exit 2
+    # gate --compare's judge (docs/gate.md, "Candidate against stable"); its
+    # pass is met and its fail missed
+    MARGINAL = "marginal"  # a real but small degradation: passes, exit 0
+    INCONCLUSIVE = "inconclusive"  # too little data yet: never a pass, exit 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,20 +49,31 @@ class Item:
         return self.verdict is Verdict.MET
 
 
+INCONCLUSIVE_EXIT = 4
+
+
 def exit_code(items: Iterable[Item]) -> int:
-    """0 when every item is met, 1 when one is missed or has no data, 2 when
-    a source could not be read (never a pass)."""
+    """0 when every item is met (or marginal), 1 when one is missed or has
+    no data, 2 when a source could not be read (never a pass), else 4 when
+    one is inconclusive."""
     verdicts = {item.verdict for item in items}
     if Verdict.ERROR in verdicts:
         return 2
-    if verdicts - {Verdict.MET} or not verdicts:
+    if verdicts - {Verdict.MET, Verdict.MARGINAL, Verdict.INCONCLUSIVE} or not verdicts:
         return 1
+    if Verdict.INCONCLUSIVE in verdicts:
+        return INCONCLUSIVE_EXIT
     return 0
 
 
 def outcome(items: Iterable[Item]) -> str:
-    """``passed``, ``failed`` or ``error``: the gate as one word."""
-    return {0: "passed", 1: "failed", 2: "error"}[exit_code(items)]
+    """``passed``, ``marginal``, ``failed``, ``inconclusive`` or ``error``:
+    the gate as one word."""
+    items = tuple(items)
+    code = exit_code(items)
+    if code == 0 and any(i.verdict is Verdict.MARGINAL for i in items):
+        return "marginal"
+    return {0: "passed", 1: "failed", 2: "error", 4: "inconclusive"}[code]
 
 
 def decimal(value: object) -> Decimal:

@@ -11,6 +11,11 @@ what the target promises is what the source must have shown. The window is
 ``--window``, else the target's ``promotion.soak``, else 24h. The registry
 is ``--registry``, else the target's ``spec.modelRegistry``: the environment
 being entered says which registry it trusts.
+
+With ``compare`` (``gate --compare``) everything is measured in ENV itself,
+where the candidate and the stable version run side by side: ENV's
+Prometheus, namespace and metric names, over ``--window`` (else 1h); no
+promotion source or registry is needed.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ if TYPE_CHECKING:
     from modelrail.repository.loader import Document
 
 DEFAULT_WINDOW = "24h"
+COMPARE_WINDOW = "1h"  # gate --compare: about a canary step's pause
 QUALITY_POLICY = "MR-MDL-003"  # its ``ratio`` option is the quality gate's ratio
 
 
@@ -46,7 +52,7 @@ class Inputs:
     window_seconds: int
     at: datetime.datetime  # the end of the window (UTC)
     prometheus_url: str
-    registry_url: str
+    registry_url: str  # "" when a comparison reads no registry
     ratio: Decimal  # the share of the baseline's quality metric to reach
 
     @property
@@ -81,6 +87,7 @@ def resolve(
     window: str | None = None,
     prometheus: str | None = None,
     registry: str | None = None,
+    compare: bool = False,
 ) -> Inputs:
     """The inputs of a gate run; ``UsageError`` for anything that cannot work."""
     from modelrail.repository.schema import SchemaSet
@@ -94,7 +101,9 @@ def resolve(
     target_env = _load(repo, repo.environment_file(environment).path, schemas)
     source = target_env.data["spec"].get("promotion", {}).get("from")
     where = f"{target_env.path}"
-    if source is None:
+    if compare:
+        source = environment  # both versions run here, side by side
+    elif source is None:
         raise UsageError(
             f"{where}: {environment} has no promotion source (spec.promotion.from): "
             "versions enter it directly, so there is no record to gate on"
@@ -112,6 +121,8 @@ def resolve(
             f"{environment}: {', '.join(models) or 'none'})"
         )
     spec = _load(repo, spec_path, schemas)
+    if compare:
+        window = window or COMPARE_WINDOW
     window = window or target_env.data["spec"].get("promotion", {}).get("soak")
     window = window or DEFAULT_WINDOW
     try:
@@ -122,7 +133,7 @@ def resolve(
         raise UsageError(f"window {window!r} is not a duration such as 24h or 90m")
     monitoring = source_env.data["spec"]["monitoring"]
     registry = registry or target_env.data["spec"].get("modelRegistry", {}).get("url")
-    if registry is None:
+    if registry is None and not compare:
         raise UsageError(
             f"{where}: no model registry to read the evidence from: pass --registry "
             "URL, or set spec.modelRegistry {type: mlflow, url: ...} there"
@@ -139,7 +150,7 @@ def resolve(
         window_seconds=window_seconds,
         at=at.astimezone(datetime.UTC),
         prometheus_url=base_url(prometheus or monitoring["prometheus"], "Prometheus"),
-        registry_url=base_url(registry, "the model registry"),
+        registry_url=base_url(registry, "the model registry") if registry else "",
         ratio=quality_ratio(repo, target_env.data, schemas),
     )
 

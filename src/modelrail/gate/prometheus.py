@@ -28,6 +28,14 @@ QUERY = "/api/v1/query"
 
 def instant(endpoint: Endpoint, promql: str, at: datetime.datetime) -> list[Decimal]:
     """The sample values of ``promql``'s vector at ``at`` ([] when empty)."""
+    return [value for _, value in samples(endpoint, promql, at)]
+
+
+def samples(
+    endpoint: Endpoint, promql: str, at: datetime.datetime
+) -> list[tuple[dict[str, str], Decimal]]:
+    """The samples of ``promql``'s vector at ``at``: each one's labels and
+    value ([] when empty)."""
     stamp = f"{at.timestamp():.3f}"
     answer = endpoint.get(QUERY, {"query": promql, "time": stamp})
     body: Any = answer.body
@@ -56,9 +64,13 @@ def instant(endpoint: Endpoint, promql: str, at: datetime.datetime) -> list[Deci
         if not isinstance(value, list) or len(value) != 2:
             raise _shape(endpoint, promql, f"a sample without a value: {sample!r}")
         try:
-            values.append(decimal(value[1]))
+            number = decimal(value[1])
         except (TypeError, ValueError):
             raise _shape(endpoint, promql, f"a sample value {value[1]!r}") from None
+        labels = sample.get("metric")
+        if not isinstance(labels, dict):
+            labels = {}
+        values.append(({str(k): str(v) for k, v in labels.items()}, number))
     return values
 
 

@@ -30,8 +30,15 @@ _MARKS = {
     Verdict.MISSED: "❌",
     Verdict.NO_DATA: "⚠️",
     Verdict.ERROR: "⛔",
+    Verdict.MARGINAL: "🟡",
+    Verdict.INCONCLUSIVE: "❔",
 }
-_OUTCOME_MARKS = {"passed": "✅", "failed": "❌", "error": "⛔"}
+_OUTCOME_MARKS = {
+    "passed": "✅", "failed": "❌", "error": "⛔", "marginal": "🟡", "inconclusive": "❔",
+}  # fmt: skip
+# the judge's verdicts (gate --compare) are counted only when they occur, so
+# an attestation of the gate without --compare keeps its summary
+_JUDGE_ONLY = frozenset({Verdict.MARGINAL, Verdict.INCONCLUSIVE})
 
 
 def _measured(value: Decimal | str | None) -> float | str | None:
@@ -41,7 +48,8 @@ def _measured(value: Decimal | str | None) -> float | str | None:
 
 
 def _summary(items: tuple[Item, ...]) -> dict[str, int]:
-    return {v.value: sum(1 for i in items if i.verdict is v) for v in Verdict}
+    counts = {v: sum(1 for i in items if i.verdict is v) for v in Verdict}
+    return {v.value: n for v, n in counts.items() if n or v not in _JUDGE_ONLY}
 
 
 def _counts(items: tuple[Item, ...]) -> str:
@@ -52,7 +60,11 @@ def document(result: Result, tool_version: str) -> dict[str, Any]:
     """The attestation: the inputs, each evidence item, the outcome."""
     inputs = result.inputs
     model = inputs.spec["spec"]["model"]
+    compared = (
+        {} if result.judgement is None else {"comparison": result.judgement.document()}
+    )
     return {
+        **compared,
         "formatVersion": FORMAT_VERSION,
         "kind": KIND,
         "tool": {"name": "modelrail", "version": tool_version},
@@ -102,12 +114,34 @@ def _heading(result: Result) -> tuple[str, str]:
     what = f"{inputs.model} {inputs.version} into {inputs.environment}"
     if _declared(result):
         return what, _declared(result)
+    if _compared(result):
+        what = (
+            f"--compare {inputs.model} candidate against stable in {inputs.environment}"
+        )
+        return what, _compared(result)
     where = (
         f"SLO record of {inputs.source} (namespace {inputs.namespace}) in "
         f"Prometheus {inputs.prometheus_url} over {inputs.window} until "
         f"{inputs.at_text}; model registry {inputs.registry_url}"
     )
     return what, where
+
+
+def _compared(result: Result) -> str:
+    """What gate --compare compared, where ("" for a gate run)."""
+    if result.judgement is None:
+        return ""
+    inputs, judged = result.inputs, result.judgement
+    call = (
+        f"; judge: {judged.call.word} (alpha {judged.limits.alpha:g}, Holm-Bonferroni)"
+        if judged.findings
+        else ""
+    )
+    return (
+        f"candidate {judged.sides.shown} in {inputs.environment} (namespace "
+        f"{inputs.namespace}) in Prometheus {inputs.prometheus_url} over "
+        f"{inputs.window} until {inputs.at_text}{call}"
+    )
 
 
 def as_text(result: Result, tool_version: str) -> str:
@@ -135,16 +169,22 @@ def as_text(result: Result, tool_version: str) -> str:
 def as_markdown(result: Result, tool_version: str) -> str:
     inputs = result.inputs
     mark = _OUTCOME_MARKS[result.outcome]
+    what = (
+        f"{md.cell(inputs.version)} into"
+        if result.judgement is None
+        else "candidate against stable in"
+    )
     lines = [
         (
             f"### {mark} modelrail gate: {md.code(inputs.model)} "
-            f"{md.cell(inputs.version)} into {md.cell(inputs.environment)}: "
+            f"{what} {md.cell(inputs.environment)}: "
             f"{result.outcome}"
         ),
         "",
         (
-            f"{md.cell(_declared(result))}. {_counts(result.items)}."
-            if _declared(result)
+            f"{md.cell(_declared(result) or _compared(result))}. "
+            f"{_counts(result.items)}."
+            if _declared(result) or _compared(result)
             else f"SLO record of **{md.cell(inputs.source)}** (namespace "
             f"{md.code(inputs.namespace)}) over {md.cell(inputs.window)} until "
             f"{md.cell(inputs.at_text)}, from Prometheus "

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from modelrail.gate import model, slo, trend
+from modelrail.gate import model, sidebyside, slo, trend
 from modelrail.gate.evidence import PROMETHEUS, REGISTRY, ROLLBACK, Item, Verdict
 from modelrail.gate.evidence import exit_code as items_exit_code
 from modelrail.gate.evidence import outcome as items_outcome
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
     from modelrail.gate.chart import Charts
     from modelrail.gate.inputs import Inputs
+    from modelrail.gate.sidebyside import Judgement, Sides
+    from modelrail.gate.significance import Limits
 
 PROMETHEUS_NAME = "Prometheus"
 REGISTRY_NAME = "the MLflow registry"
@@ -35,6 +37,7 @@ class Result:
     inputs: Inputs
     items: tuple[Item, ...]
     charts: Charts | None = None  # the SLO record over the window (Markdown)
+    judgement: Judgement | None = None  # gate --compare's
 
     @property
     def exit_code(self) -> int:
@@ -82,7 +85,33 @@ def run(
             items.extend(model.evidence(ModelRegistry(endpoint), inputs))
         except SourceError as exc:
             items.append(_error(f"{REGISTRY}.error", REGISTRY, "model registry", exc))
-    return Result(inputs, tuple(items), drawn)
+    return Result(inputs, tuple(items), charts=drawn)
+
+
+def compare(
+    inputs: Inputs,
+    sides: Sides,
+    limits: Limits,
+    settings: Settings,
+    *,
+    prometheus_auth: Auth | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    charts: bool = False,
+) -> Result:
+    """``gate --compare``: the candidate against the stable version in
+    ENV's Prometheus, judged by the statistical judge; with ``charts``, the
+    error ratio and p95 over the window too (by version: docs/gate.md)."""
+    with Endpoint(
+        PROMETHEUS_NAME, inputs.prometheus_url, settings, prometheus_auth, sleep=sleep
+    ) as endpoint:
+        try:
+            judgement = sidebyside.evidence(endpoint, inputs, sides, limits)
+        except SourceError as exc:
+            error = _error(f"{PROMETHEUS}.error", PROMETHEUS, "comparison", exc)
+            nothing = sidebyside.Judgement(sides, limits, (), {})
+            return Result(inputs, (error,), judgement=nothing)
+        drawn = trend.read(endpoint, inputs) if charts else None
+    return Result(inputs, tuple(judgement.items()), drawn, judgement)
 
 
 def rollback(inputs: Inputs) -> Item | None:
