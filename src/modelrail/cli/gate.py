@@ -75,7 +75,7 @@ def _at(
     default="text",
     show_default=True,
     help="text for a terminal, markdown for a pull-request comment, json for "
-    "an attestation.",
+    "an attestation, intoto for an in-toto Statement to sign (docs/attestation.md).",
 )
 @output_option
 @root_option
@@ -129,8 +129,8 @@ def gate_cmd(
     input or an evidence source that cannot be read.
     """
     from modelrail import __version__
-    from modelrail.gate import auth, inputs
-    from modelrail.gate.report import REPORTS
+    from modelrail.gate import auth, inputs, intoto
+    from modelrail.gate.report import INTOTO, REPORTS
     from modelrail.gate.run import run
     from modelrail.gate.transport import Settings
     from modelrail.repository.layout import repository
@@ -138,8 +138,9 @@ def gate_cmd(
 
     if at is None:
         at = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    repo = repository(root)
     resolved = inputs.resolve(
-        repository(root),
+        repo,
         model,
         environment,
         at=at,
@@ -147,13 +148,18 @@ def gate_cmd(
         prometheus=prometheus,
         registry=registry,
     )
+    # read before the sources are: an app that is not rendered is bad input
+    found = intoto.digests(repo, resolved) if fmt == INTOTO else None
     result = run(
         resolved,
         Settings(timeout=timeout, retries=retries, backoff=backoff),
         prometheus_auth=auth.prometheus(os.environ),
         registry_auth=auth.mlflow(os.environ),
     )
-    text = REPORTS[fmt](result, __version__)
+    if found is not None:
+        text = intoto.as_statement(result, __version__, found)
+    else:
+        text = REPORTS[fmt](result, __version__)
     if output is not None:
         write_atomic(output, text)
     else:
