@@ -37,6 +37,7 @@ SAME_ROLE = {
     "promote": "the promote command: cli/promote.py and its package",
     "render": "the render command: cli/render.py and its package",
     "rollback": "the rollback command: cli/rollback.py and its edit (promote/)",
+    "verify": "the verify command: cli/verify.py and its package",
     "inputs": "what a command reads (gate, render)",
     "report": "what a command found (check, gate)",
     "markdown": "a command's Markdown format (check's reporters, diff)",

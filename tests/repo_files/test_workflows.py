@@ -37,6 +37,7 @@ Workflow = dict[str, Any]
 ACTIONS: dict[str, tuple[str, str]] = {
     "actions/checkout": ("08c6903cd8c0fde910a37f88322edcfb5dd907a8", "v5.0.0"),
     "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
+    "actions/attest": ("1e69f48acb82d1966a394da916b4c1698aa569d6", "v4.2.2"),
     "github/codeql-action/upload-sarif": (
         "0499de31b99561a6d14a36a5f662c2a54f91beee",
         "v4.31.2",
@@ -48,6 +49,9 @@ ACTIONS: dict[str, tuple[str, str]] = {
 WRITES: dict[tuple[str, str], frozenset[str]] = {
     # upload-sarif sends the report to code scanning
     ("modelrail.yml", "check"): frozenset({"security-events"}),
+    # actions/attest signs the gate's Statement (an OIDC token for Sigstore,
+    # then stored as an attestation); the modelrail/gate commit status
+    ("promotion-gate.yml", "gate"): frozenset({"id-token", "attestations", "statuses"}),
 }
 
 # No expression at all inside `run:`: GitHub pastes its value into the script
@@ -498,6 +502,35 @@ def test_the_promotion_gate() -> None:
     assert gate_problems(_real("promotion-gate.yml")) == []
 
 
+def test_the_promotion_gate_signs_its_statement_and_sets_a_status() -> None:
+    """Issue 19: the gate's in-toto Statement, signed with GitHub's artifact
+    attestations, and the modelrail/gate commit status auto-merge waits on."""
+    (job,) = (job for _, job in _jobs(_real("promotion-gate.yml")))
+    script = _script(job)
+    assert '--format intoto --at "$at" --output "gate-statements/$model' in script
+    assert '--format markdown --at "$at"' in script  # one window for both
+    (sign,) = _uses(job, "actions/attest")
+    assert sign["with"] == {
+        "subject-checksums": "gate-subjects.sha256",
+        "predicate-type": "https://modelrail.io/gate/v1",
+        "predicate-path": "gate-predicate.json",
+    }
+    assert "steps.statement.outputs.ready == 'true'" in sign["if"]
+    (status,) = (s for s in _steps(job) if "statuses/" in str(s.get("run", "")))
+    assert "context=modelrail/gate" in status["run"]
+    assert status["if"] == "${{ !cancelled() }}"  # also when the gate failed
+    assert status["env"]["HEAD_SHA"] == "${{ github.event.pull_request.head.sha }}"
+    assert status["env"]["GATE"] == "${{ steps.gate.outcome }}"
+    steps = _steps(job)
+    assert steps.index(sign) < steps.index(status)
+    assert job["permissions"] == {
+        "contents": "read",
+        "id-token": "write",
+        "attestations": "write",
+        "statuses": "write",
+    }
+
+
 @pytest.mark.parametrize("path", _files(), ids=lambda path: path.name)
 def test_every_script_is_bash(path: Path) -> None:
     bash = shutil.which("bash")
@@ -705,7 +738,7 @@ GATE_BROKEN: dict[str, Callable[[Workflow], None]] = {
 
 
 def _gate_step(workflow: Workflow) -> dict[str, Any]:
-    step: dict[str, Any] = _steps(workflow["jobs"]["gate"])[-1]
+    (step,) = (s for s in _steps(workflow["jobs"]["gate"]) if s.get("id") == "gate")
     return step
 
 
@@ -723,7 +756,7 @@ def test_a_broken_gate_is_caught(case: str) -> None:
 # the arguments it is given and fails for the models named in GATE_FAILS.
 _STAND_IN = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$GATE_CALLS"
-case " $GATE_FAILS " in *" $2 "*) echo "gate of $2: missed"; exit 1 ;; esac
+case " $GATE_FAILS " in *" $2 "* | *" $2:$6 "*) echo "gate of $2: missed"; exit 1 ;; esac
 echo "gate of $2: met"
 """
 
@@ -765,6 +798,11 @@ def _run_gate(
         text=True,
     )
     recorded = calls.read_text(encoding="utf-8").splitlines()
+    # every run of one job has the same --at, a UTC time to the second
+    ats = {m for c in recorded for m in re.findall(r"--at (\S+)", c)}
+    assert len(ats) <= 1
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", at) for at in ats)
+    recorded = [re.sub(r"--at \S+", "--at AT", c) for c in recorded]
     return done.returncode, done.stdout, recorded, summary.read_text(encoding="utf-8")
 
 
@@ -807,9 +845,16 @@ def test_the_gate_runs_for_each_added_or_changed_prod_spec(
     _pull_request(tmp_path, monkeypatch)
     code, _, calls, summary = _run_gate(tmp_path)
     assert code == 0
+    out = "--output gate-statements/{0}.intoto.json"
     assert calls == [
-        "gate fraud-detector --env prod --format markdown",
-        "gate product-recommender --env prod --format markdown",
+        "gate fraud-detector --env prod --format markdown --at AT",
+        f"gate fraud-detector --env prod --format intoto --at AT {out}".format(
+            "fraud-detector"
+        ),
+        "gate product-recommender --env prod --format markdown --at AT",
+        f"gate product-recommender --env prod --format intoto --at AT {out}".format(
+            "product-recommender"
+        ),
     ]
     assert summary == "gate of fraud-detector: met\ngate of product-recommender: met\n"
 
@@ -829,7 +874,11 @@ def test_a_renamed_spec_is_gated(
     _commit(repo, "rename")
     assert "R100" in git(repo, "diff", "--name-status", "base...HEAD")
     code, _, calls, _ = _run_gate(tmp_path)
-    assert (code, calls) == (0, ["gate fraud-scorer --env prod --format markdown"])
+    assert (code, calls[0]) == (
+        0,
+        "gate fraud-scorer --env prod --format markdown --at AT",
+    )
+    assert len(calls) == 2
 
 
 def test_one_failed_gate_fails_the_job_after_all_ran(
@@ -840,7 +889,7 @@ def test_one_failed_gate_fails_the_job_after_all_ran(
         tmp_path, fails="fraud-detector", prometheus="http://127.0.0.1:9"
     )
     assert code == 1
-    assert len(calls) == 2  # the second model is still gated
+    assert len(calls) == 4  # the second model is still gated (twice: + intoto)
     assert calls[0].endswith("--prometheus http://127.0.0.1:9")
     assert "gate of fraud-detector: missed" in summary
     assert (
@@ -868,5 +917,18 @@ def test_a_file_name_that_is_not_a_model_name_is_refused(
     code, stdout, calls, _ = _run_gate(tmp_path)
     assert code == 1
     assert "is not a model name" in stdout
-    assert len(calls) == 2  # the real models are still gated
+    assert len(calls) == 4  # the real models are still gated (each twice)
     assert not (repo / "pwned").exists()
+
+
+def test_a_statement_run_that_disagrees_fails_the_job(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _pull_request(tmp_path, monkeypatch)
+    code, stdout, _, summary = _run_gate(tmp_path, fails="fraud-detector:intoto")
+    assert code == 1
+    assert "gate of fraud-detector: met" in summary
+    assert (
+        "::error file=environments/prod/fraud-detector.yaml::the Statement's gate "
+        "run of fraud-detector exited 1, the summary's 0"
+    ) in stdout

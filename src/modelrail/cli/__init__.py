@@ -35,6 +35,7 @@ def _register() -> None:
     from modelrail.cli.promote import promote_cmd
     from modelrail.cli.render import render_cmd
     from modelrail.cli.rollback import rollback_cmd
+    from modelrail.cli.verify import verify_cmd
 
     for command in (
         check_cmd,
@@ -44,6 +45,7 @@ def _register() -> None:
         promote_cmd,
         rollback_cmd,
         gate_cmd,
+        verify_cmd,
         policies_cmd,
         explain_cmd,
     ):

@@ -75,7 +75,7 @@ def _at(
     default="text",
     show_default=True,
     help="text for a terminal, markdown for a pull-request comment, json for "
-    "an attestation.",
+    "an attestation, intoto for an in-toto Statement to sign (docs/attestation.md).",
 )
 @output_option
 @root_option
@@ -180,8 +180,8 @@ def gate_cmd(
     inconclusive (--compare: too little data yet).
     """
     from modelrail import __version__
-    from modelrail.gate import auth, inputs
-    from modelrail.gate.report import REPORTS
+    from modelrail.gate import auth, inputs, intoto
+    from modelrail.gate.report import INTOTO, REPORTS
     from modelrail.gate.run import run
     from modelrail.gate.transport import Settings
     from modelrail.repository.layout import repository
@@ -196,8 +196,9 @@ def gate_cmd(
         raise click.UsageError("compare by versions or by hashes, not both")
     if at is None:
         at = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    repo = repository(root)
     resolved = inputs.resolve(
-        repository(root),
+        repo,
         model,
         environment,
         at=at,
@@ -206,6 +207,8 @@ def gate_cmd(
         registry=registry,
         compare=compare,
     )
+    # read before the sources are: an app that is not rendered is bad input
+    found = intoto.digests(repo, resolved) if fmt == INTOTO else None
     settings = Settings(timeout=timeout, retries=retries, backoff=backoff)
     if compare:
         from modelrail.gate.run import compare as compare_sides
@@ -234,7 +237,10 @@ def gate_cmd(
             registry_auth=auth.mlflow(os.environ),
             charts=fmt == "markdown",
         )
-    text = REPORTS[fmt](result, __version__)
+    if found is not None:
+        text = intoto.as_statement(result, __version__, found)
+    else:
+        text = REPORTS[fmt](result, __version__)
     if output is not None:
         write_atomic(output, text)
     else:

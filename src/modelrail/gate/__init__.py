@@ -7,5 +7,5 @@ the MLflow registry says whether the version is what the spec deploys and
 whether its run's metrics pass the quality gate (``model``, ``registry``).
 ``transport`` is the HTTP under both, ``inputs`` what a run measures, ``run``
 puts them together, ``evidence`` holds the values and verdicts and ``report``
-formats them. See docs/gate.md.
+formats them, ``intoto`` as an in-toto Statement to sign (docs/attestation.md). See docs/gate.md.
 """

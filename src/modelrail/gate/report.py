@@ -235,4 +235,7 @@ REPORTS: dict[str, Callable[[Result, str], str]] = {
     "markdown": as_markdown,
     "text": as_text,
 }
-FORMATS = tuple(sorted(REPORTS))
+# an in-toto Statement (gate.intoto): it reads the rendered app and the
+# policy set besides the result, so it is no entry of REPORTS
+INTOTO = "intoto"
+FORMATS = tuple(sorted([*REPORTS, INTOTO]))
