@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from modelrail.git.history import GitHistory, History
-    from modelrail.promote.auto import Verdict
+    from modelrail.promote.auto import Candidate
     from modelrail.promote.edit import Promotion
     from modelrail.repository.layout import Repository
     from modelrail.repository.loader import Document
@@ -68,10 +68,9 @@ def run(
             f"{repo.root} is not a git repository with commits: --auto measures "
             "soak times from git history"
         )
+    wanted = set(names) if only is None else {only, _source_of(repo, only)}
     documents = {
-        name: environment_doc(repo, name).data
-        for name in names
-        if only is None or name == only or _source_of(repo, only) == name
+        name: environment_doc(repo, name).data for name in names if name in wanted
     }
     targets, left = auto.targets(documents, only)
     for line in left:
@@ -108,16 +107,14 @@ def run(
     return code
 
 
-def _source_of(repo: Repository, name: str | None) -> str | None:
-    if name is None:
-        return None
+def _source_of(repo: Repository, name: str) -> str | None:
     source = environment_doc(repo, name).data["spec"].get("promotion", {}).get("from")
     return source if isinstance(source, str) else None
 
 
 def _promote(
     repo: Repository,
-    verdict: Verdict,
+    verdict: Candidate,
     history: GitHistory,
     home: str,
     apply: Apply,

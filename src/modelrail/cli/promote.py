@@ -40,6 +40,7 @@ _NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 @click.argument("model", required=False)
 @click.option(
     "--to",
+    "--env",
     "target",
     metavar="ENV",
     default=None,
@@ -130,6 +131,14 @@ def promote_cmd(
     found errors or the gate failed (the edit stays written, nothing is
     committed), 2 bad input or an evidence source that cannot be read, 3
     internal error.
+
+    With --auto (no MODEL): every promotion that is due into the
+    environments that set spec.promotion.auto: true (or only --to ENV), each
+    committed on its own branch promote/<env>/<model>; one line per model on
+    stdout (promoted, or skipped and why). A rollback holds a model until a
+    person removes spec.rollback.revert. Exit 0 (also when nothing is due), 1
+    a due promotion failed its check, render or gate (nothing of it is
+    left), 2 bad input.
     """
     from modelrail.git import worktree as gitwork
     from modelrail.promote.update import promote

@@ -62,7 +62,7 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
-class Verdict:
+class Candidate:
     """One model of a source, judged for its target: ``skip`` says why not
     ("" when the promotion is due)."""
 
@@ -115,7 +115,7 @@ def targets(
 
 def judge(
     repo: Repository, target: Target, history: History, now: datetime.datetime
-) -> list[Verdict]:
+) -> list[Candidate]:
     """A verdict for each model the target's source runs, sorted by name."""
     verdicts = []
     for source_file in repo.files(target.source):
@@ -131,11 +131,11 @@ def _one(
     model: str,
     history: History,
     now: datetime.datetime,
-) -> Verdict:
+) -> Candidate:
     def skip(
         why: str, before: str | None = None, version: str | None = None
-    ) -> Verdict:
-        return Verdict(target.name, model, target.source, before, version, why)
+    ) -> Candidate:
+        return Candidate(target.name, model, target.source, before, version, why)
 
     if not NAME.fullmatch(model):
         return skip("its file name is not a model name (a DNS label): left alone")
@@ -191,7 +191,7 @@ def _one(
         )
         if ref is not None:
             return skip(f"a {what} of it is under way ({ref})", before, version)
-    return Verdict(target.name, model, target.source, before, version)
+    return Candidate(target.name, model, target.source, before, version)
 
 
 def held(environment: str, model: str, revert: Any) -> str:
