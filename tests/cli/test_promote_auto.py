@@ -253,7 +253,7 @@ def without_revert(text: str) -> str:
 
 
 def test_an_environment_that_does_not_opt_in_gets_nothing(repo: Path) -> None:
-    done = auto(repo, LATER, "--to", "staging")
+    done = auto(repo, LATER, "--env", "staging")  # another name of --to
     assert done.exit_code == 0, done.output
     assert done.stdout == (
         "staging: does not opt in to automatic promotion (spec.promotion.auto: "
