@@ -44,8 +44,8 @@ from typing import TYPE_CHECKING
 
 from modelrail.findings import Severity
 from modelrail.policy import Hit
-from modelrail.promotion import move, runs
-from modelrail.units import human, seconds
+from modelrail.promotion import move, ready_at, runs
+from modelrail.units import human
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -80,9 +80,8 @@ def check(spec: Spec, env: Environment, ctx: Context) -> Iterator[Hit]:
         )
         return
     elapsed = int((ctx.now - entry.time).total_seconds())
-    needed = seconds(soak)
-    if elapsed < needed:
-        ready = entry.time + datetime.timedelta(seconds=needed)
+    ready = ready_at(entry.time, soak)
+    if ctx.now < ready:
         since = (
             f"{human(elapsed)} before {_stamp(ctx.now)}"
             if elapsed >= 0

@@ -20,10 +20,12 @@ digest) judge it as any change.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from modelrail.units import seconds
 from modelrail.versions import lower
 
 if TYPE_CHECKING:
@@ -123,6 +125,12 @@ def skips_plan(spec: Spec, ctx: Context) -> bool:
     return (
         base is not None and declared_rollback(spec, ctx) and plan(spec) == plan(base)
     )
+
+
+def ready_at(entered: datetime.datetime, soak: str) -> datetime.datetime:
+    """When a version that entered the source at ``entered`` has met a soak of
+    ``soak`` there (MR-PROM-003, ``promote --auto``)."""
+    return entered + datetime.timedelta(seconds=seconds(soak))
 
 
 def upstream(env: Environment, ctx: Context) -> list[str]:

@@ -372,6 +372,7 @@ def gate_problems(workflow: Workflow) -> list[str]:
 def test_every_workflow_is_here() -> None:
     names = [path.name for path in _files()]
     assert names == [
+        "auto-promote.yml",
         "auto-rollback.yml",
         "ci.yml",
         "latest-deps.yml",
@@ -495,6 +496,31 @@ def test_the_automatic_rollback() -> None:
     )
     # pushed with a token whose pushes start the checks (not the job's own)
     assert step["env"]["GH_TOKEN"] == "${{ secrets.MODELRAIL_ROLLBACK_TOKEN }}"
+    assert job["permissions"] == {"contents": "read"}
+
+
+def test_the_automatic_promotion() -> None:
+    workflow = _real("auto-promote.yml")
+    triggers = _triggers(workflow)
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    assert workflow["concurrency"] == {
+        "group": "auto-promote",
+        "cancel-in-progress": False,
+    }
+    (job,) = (job for _, job in _jobs(workflow))
+    (checkout,) = _uses(job, "actions/checkout")
+    # soak times from history; the remote branches say what is under way
+    assert str(checkout["with"]["fetch-depth"]) == "0"
+    script = _script(job)
+    assert 'modelrail promote --auto --gate "${urls[@]}" --body bodies' in script
+    assert 'branch="promote/$env_name/$model"' in script
+    assert 'gh pr create --base main --head "$branch"' in script
+    assert 'gh pr merge "$branch" --auto --squash' in script
+    (step,) = (s for s in _steps(job) if "modelrail promote" in str(s.get("run")))
+    for name, value in _GATE_SECRETS.items():
+        assert step["env"][name] == value
+    # pushed with a token whose pushes start the checks (not the job's own)
+    assert step["env"]["GH_TOKEN"] == "${{ secrets.MODELRAIL_PROMOTE_TOKEN }}"
     assert job["permissions"] == {"contents": "read"}
 
 

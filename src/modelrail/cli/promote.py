@@ -37,13 +37,22 @@ _NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 @click.command("promote")
-@click.argument("model")
+@click.argument("model", required=False)
 @click.option(
     "--to",
+    "--env",
     "target",
-    required=True,
     metavar="ENV",
-    help="The environment to promote into.",
+    default=None,
+    help="The environment to promote into (required; with --auto, only this one).",
+)
+@click.option(
+    "--auto",
+    is_flag=True,
+    help="Promote every model that is due into each environment that sets "
+    "spec.promotion.auto: true (a newer version in the source that met the "
+    "soak, no rollback holding it, no promotion branch yet, the gate passing), "
+    "each committed on a branch promote/<env>/<model> (docs/auto-promotion.md).",
 )
 @click.option(
     "--from",
@@ -57,17 +66,24 @@ _NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 @click.option(
     "--body",
     "body_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Also write the pull-request body (Markdown) to this file.",
+    help="Also write the pull-request body (Markdown) to this file; with "
+    "--auto, a folder: one <env>/<model>.md per promotion committed.",
 )
 @click.option(
-    "--gate",
+    "--dry-run",
     is_flag=True,
+    help="With --auto: say what is due and why the rest is not; write nothing.",
+)
+@click.option(
+    "--gate/--no-gate",
+    default=None,
     help="Also run 'modelrail gate' on the promoted spec (SLO record of the "
     "source, the version in the model registry) and put its evidence in the "
     "body; a gate that fails means no commit. URLs from the environment files "
-    "(or --prometheus/--registry), tokens from the environment (docs/gate.md).",
+    "(or --prometheus/--registry), tokens from the environment (docs/gate.md). "
+    "On by default with --auto, off otherwise.",
 )
 @click.option(
     "--prometheus",
@@ -86,13 +102,15 @@ _NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 @click.pass_context
 def promote_cmd(
     ctx: click.Context,
-    model: str,
-    target: str,
+    model: str | None,
+    target: str | None,
+    auto: bool,
     source: str | None,
     branch: str | None,
     commit: bool,
     body_file: Path | None,
-    gate: bool,
+    dry_run: bool,
+    gate: bool | None,
     prometheus: str | None,
     registry: str | None,
     now: datetime.datetime,
@@ -113,11 +131,30 @@ def promote_cmd(
     found errors or the gate failed (the edit stays written, nothing is
     committed), 2 bad input or an evidence source that cannot be read, 3
     internal error.
+
+    With --auto (no MODEL): every promotion that is due into the
+    environments that set spec.promotion.auto: true (or only --to ENV), each
+    committed on its own branch promote/<env>/<model>; one line per model on
+    stdout (promoted, or skipped and why). A rollback holds a model until a
+    person removes spec.rollback.revert. Exit 0 (also when nothing is due), 1
+    a due promotion failed its check, render or gate (nothing of it is
+    left), 2 bad input.
     """
     from modelrail.git import worktree as gitwork
     from modelrail.promote.update import promote
     from modelrail.repository.layout import repository
 
+    if auto:
+        ctx.exit(_auto(ctx, model, target, source, branch, commit, body_file,
+                       dry_run, gate, prometheus, registry, now, root))  # fmt: skip
+    if model is None or target is None or dry_run:
+        raise UsageError(
+            "name the MODEL and the environment --to promote into "
+            "(or use --auto; --dry-run goes with --auto)"
+        )
+    if body_file is not None and body_file.is_dir():
+        raise UsageError(f"--body {body_file}: a file (a folder goes with --auto)")
+    gate = bool(gate)
     if not _NAME.fullmatch(model):
         raise UsageError(
             f"{model!r} is not a model name (a DNS label, like fraud-detector)"
@@ -185,6 +222,53 @@ def promote_cmd(
     ctx.exit(code)
 
 
+def _auto(
+    ctx: click.Context,
+    model: str | None,
+    target: str | None,
+    source: str | None,
+    branch: str | None,
+    commit: bool,
+    body_dir: Path | None,
+    dry_run: bool,
+    gate: bool | None,
+    prometheus: str | None,
+    registry: str | None,
+    now: datetime.datetime,
+    root: Path | None,
+) -> int:
+    """``--auto``: what :mod:`modelrail.cli.autopromote` does, each promotion
+    through :func:`_apply` (the gate on unless --no-gate)."""
+    from modelrail.cli import autopromote
+    from modelrail.repository.layout import repository
+
+    if model is not None or source is not None or branch is not None or commit:
+        raise UsageError(
+            "--auto finds the models and makes one branch per model, committed: "
+            "no MODEL, --from, --branch or --commit"
+        )
+    gating = None if gate is False else Gating(prometheus, registry)
+    if gating is None and (prometheus is not None or registry is not None):
+        raise UsageError("--prometheus and --registry go with --gate")
+    if body_dir is not None and body_dir.exists() and not body_dir.is_dir():
+        raise UsageError(f"--body {body_dir}: with --auto, a folder")
+    repo = repository(root)
+
+    def apply(
+        promotion: Promotion,
+        env_doc: Document,
+        target_file: str,
+        history: History,
+        body_file: Path | None,
+    ) -> int:
+        return _apply(
+            ctx, repo, promotion, env_doc, target_file, history, now, True,
+            body_file, gating, show_body=False,
+        )  # fmt: skip
+
+    return autopromote.run(repo, target, now, apply, dry_run=dry_run, body_dir=body_dir)
+
+
 def _apply(
     ctx: click.Context,
     repo: Repository,
@@ -196,6 +280,8 @@ def _apply(
     commit: bool,
     body_file: Path | None,
     gating: Gating | None = None,
+    *,
+    show_body: bool = True,
 ) -> int:
     from modelrail.check.runner import Options, run
     from modelrail.git import worktree as gitwork
@@ -279,7 +365,8 @@ def _apply(
     )
     if body_file is not None:
         write_atomic(body_file, text)
-    click.echo(text, nl=False)
+    if show_body:
+        click.echo(text, nl=False)
     return code
 
 
