@@ -100,7 +100,7 @@ def compare(
 ) -> Result:
     """``gate --compare``: the candidate against the stable version in
     ENV's Prometheus, judged by the statistical judge; with ``charts``, the
-    error ratio and p95 over the window too (by version: docs/gate.md)."""
+    error ratio and p95 of the same two sides over the window too."""
     with Endpoint(
         PROMETHEUS_NAME, inputs.prometheus_url, settings, prometheus_auth, sleep=sleep
     ) as endpoint:
@@ -110,7 +110,10 @@ def compare(
             error = _error(f"{PROMETHEUS}.error", PROMETHEUS, "comparison", exc)
             nothing = sidebyside.Judgement(sides, limits, (), {})
             return Result(inputs, (error,), judgement=nothing)
-        drawn = trend.read(endpoint, inputs) if charts else None
+        drawn = None
+        if charts:
+            stable = None if sides.others else sides.stable
+            drawn = trend.read(endpoint, inputs, sides.label, sides.candidate, stable)
     return Result(inputs, tuple(judgement.items()), drawn, judgement)
 
 

@@ -60,12 +60,21 @@ def grid(window_seconds: int) -> tuple[int, int]:
     return step, window_seconds // step
 
 
-def queries(inputs: Inputs, step: int) -> dict[str, str]:
-    """The PromQL of each series, by name."""
+def queries(
+    inputs: Inputs,
+    step: int,
+    label: str = VERSION,
+    candidate: str | None = None,
+    stable: str | None = None,
+) -> dict[str, str]:
+    """The PromQL of each series, by name: the sides are values of ``label``,
+    the candidate's (default: the version gated) and the stable's (default:
+    every other value)."""
     match = (
         f"namespace={json.dumps(inputs.namespace)}, {MODEL}={json.dumps(inputs.model)}"
     )
-    version = json.dumps(inputs.version)
+    mine = json.dumps(inputs.version if candidate is None else candidate)
+    theirs = f"{label}!={mine}" if stable is None else f"{label}={json.dumps(stable)}"
     names = inputs.convention
     rng = f"[{step}s]"
 
@@ -76,18 +85,25 @@ def queries(inputs: Inputs, step: int) -> dict[str, str]:
         )
 
     return {
-        "requests": f"sum by ({VERSION}) (increase({names.requests}{{{match}}}{rng}))",
+        "requests": f"sum by ({label}) (increase({names.requests}{{{match}}}{rng}))",
         "errors": (
-            f"sum by ({VERSION}) (increase({names.requests}{{{match}, "
+            f"sum by ({label}) (increase({names.requests}{{{match}, "
             f'{CODE}=~"{ERROR_CODES}"}}{rng}))'
         ),
-        "p95": p95(f"{VERSION}={version}"),
-        "p95.stable": p95(f"{VERSION}!={version}"),
+        "p95": p95(f"{label}={mine}"),
+        "p95.stable": p95(theirs),
     }
 
 
-def read(endpoint: Endpoint, inputs: Inputs) -> Charts:
-    """The error-ratio and p95 charts of ``inputs``' window."""
+def read(
+    endpoint: Endpoint,
+    inputs: Inputs,
+    label: str = VERSION,
+    candidate: str | None = None,
+    stable: str | None = None,
+) -> Charts:
+    """The error-ratio and p95 charts of ``inputs``' window (the sides as in
+    ``queries``: ``gate --compare`` passes its own)."""
     step, points = grid(inputs.window_seconds)
     end = inputs.at
     times = tuple(
@@ -102,12 +118,13 @@ def read(endpoint: Endpoint, inputs: Inputs) -> Charts:
     try:
         answers = {
             name: range_query(endpoint, promql, times[0], end, step)
-            for name, promql in queries(inputs, step).items()
+            for name, promql in queries(inputs, step, label, candidate, stable).items()
         }
     except SourceError as exc:
         return replace(head, error=str(exc))
     stamps = [round(t.timestamp() * 1000) for t in times]
-    return replace(head, charts=build(inputs, times, stamps, answers))
+    sides = (label, candidate, stable)
+    return replace(head, charts=build(inputs, times, stamps, answers, sides))
 
 
 def build(
@@ -115,12 +132,18 @@ def build(
     times: tuple[datetime.datetime, ...],
     stamps: Sequence[int],
     answers: dict[str, list[Curve]],
+    sides: tuple[str, str | None, str | None] = (VERSION, None, None),
 ) -> tuple[Chart, ...]:
     """The two charts from the range queries' answers."""
-    candidate = inputs.version
-    requests = _by_version(answers["requests"])
-    errors = _by_version(answers["errors"])
-    others = sorted((v for v in requests if v != candidate), key=_order)
+    label, chosen, stable = sides
+    candidate = inputs.version if chosen is None else chosen
+    requests = _by_version(answers["requests"], label)
+    errors = _by_version(answers["errors"], label)
+    others = (
+        [stable]
+        if stable is not None
+        else sorted((v for v in requests if v != candidate), key=_order)
+    )
 
     def ratios(versions: Sequence[str]) -> tuple[Decimal | None, ...]:
         return tuple(
@@ -171,10 +194,12 @@ def build(
     )
 
 
-def _by_version(curves: list[Curve]) -> dict[str, dict[int, Decimal]]:
+def _by_version(
+    curves: list[Curve], label: str = VERSION
+) -> dict[str, dict[int, Decimal]]:
     out: dict[str, dict[int, Decimal]] = {}
     for curve in curves:
-        samples = out.setdefault(curve.labels.get(VERSION, ""), {})
+        samples = out.setdefault(curve.labels.get(label, ""), {})
         for at, value in curve.samples.items():
             samples[at] = samples.get(at, Decimal(0)) + value
     return out
