@@ -13,10 +13,14 @@ digests, so each is a realistic 2-4 KB spec), then times, in the same run:
   schemas, and the folder swapped in), and ``modelrail render --check``;
 - ``modelrail check --base HEAD`` after one spec changed in the working tree
   of the same repository made a git repository (a pull request's check: only
-  the touched model, in every environment);
+  the touched model, in every environment), and with that one change
+  ``modelrail render --check`` (which finds the change: exit 1) and
+  ``modelrail diff --base HEAD``;
 - ``modelrail --help``.
 
-Each is the best of ``--repeat`` runs. Prints a table, or JSON with ``--json``.
+Each is the best of ``--repeat`` runs; each command's peak resident size is
+the largest of its runs (``os.wait4``'s ``ru_maxrss`` of that process).
+Prints a table, or JSON with ``--json``.
 
 ``--against REF`` also times the code of git revision REF in the same run, to
 judge a change against what it started from: REF's tree is laid out in a temp
@@ -146,22 +150,39 @@ def _env(code: Path | None) -> dict[str, str] | None:
     return None if code is None else {**os.environ, "PYTHONPATH": str(code / "src")}
 
 
+# the largest peak resident size (KiB) of each command on each side's code
+PEAKS: dict[tuple[str, str], int] = {}
+
+
 def _modelrail(
-    *args: str, detail: Path | None = None, code: Path | None = None
+    *args: str,
+    detail: Path | None = None,
+    code: Path | None = None,
+    label: str | None = None,
+    exits: tuple[int, ...] = (0,),
 ) -> None:
-    """Run ``modelrail ARGS`` as a user would (a new process); it must exit 0."""
-    result = subprocess.run(
-        [sys.executable, "-m", "modelrail", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=_env(code),
-    )
-    if result.returncode != 0:
+    """Run ``modelrail ARGS`` as a user would (a new process); it must exit
+    with one of ``exits``. Its peak resident size is kept in ``PEAKS``."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "modelrail", *args],
+            stdout=out,
+            stderr=err,
+            env=_env(code),
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode(errors="replace")
+        stderr = err.read().decode(errors="replace")
+    key = (label or args[0], str(code))
+    PEAKS[key] = max(PEAKS.get(key, 0), usage.ru_maxrss)  # KiB on Linux
+    if process.returncode not in exits:
         more = detail.read_text()[:4000] if detail and detail.exists() else ""
         raise SystemExit(
-            f"modelrail {' '.join(args)} exited {result.returncode} on the "
-            f"synthetic repository{f' (the code of {code})' if code else ''}:\n{result.stdout[-2000:]}{result.stderr[-4000:]}"
+            f"modelrail {' '.join(args)} exited {process.returncode} on the "
+            f"synthetic repository{f' (the code of {code})' if code else ''}:\n{stdout[-2000:]}{stderr[-4000:]}"
             f"\n{more}"
         )
 
@@ -206,12 +227,28 @@ def run_check_base(root: Path, code: Path | None = None) -> None:
     report = root / "report-base.json"
     _modelrail(
         "check", "--root", str(root), "--base", "HEAD", "--format", "json",
-        "--output", str(report), detail=report, code=code,
+        "--output", str(report), detail=report, code=code, label="check_base",
     )  # fmt: skip
 
 
 def run_render(root: Path, *extra: str, code: Path | None = None) -> None:
-    _modelrail("render", "--root", str(root), *extra, code=code)
+    label = "render_check" if "--check" in extra else "render"
+    _modelrail("render", "--root", str(root), *extra, code=code, label=label)
+
+
+def run_render_check_changed(root: Path, code: Path | None = None) -> None:
+    """``render --check`` after the one change: it must find it (exit 1)."""
+    _modelrail(
+        "render", "--root", str(root), "--check", code=code,
+        label="render_check_changed", exits=(1,),
+    )  # fmt: skip
+
+
+def run_diff_base(root: Path, code: Path | None = None) -> None:
+    _modelrail(
+        "diff", "--root", str(root), "--base", "HEAD", "--output",
+        str(root / "diff.txt"), code=code, label="diff_base",
+    )  # fmt: skip
 
 
 def run_help(code: Path | None = None) -> None:
@@ -349,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
         for r, _ in sides:
             commit_and_change(r)
         check_base_s = each(run_check_base)
+        render_check_changed_s = each(run_render_check_changed)
+        diff_base_s = each(run_diff_base)
         checked = [
             json.loads((r / "report-base.json").read_text())["summary"]
             for r, _ in sides
@@ -367,8 +406,15 @@ def main(argv: list[str] | None = None) -> int:
             "check_base_files": checked[i]["files"],
             "render_seconds": round(render_s[i], 4),
             "render_check_seconds": round(render_check_s[i], 4),
+            "render_check_changed_seconds": round(render_check_changed_s[i], 4),
+            "diff_base_seconds": round(diff_base_s[i], 4),
             "rendered_files": rendered[i],
             "help_seconds": round(help_s[i], 4),
+            "peak_mib": {
+                label: round(kib / 1024, 1)
+                for (label, code), kib in sorted(PEAKS.items())
+                if code == str(sides[i][1])
+            },
         }
         for i in range(len(sides))
     ]
@@ -388,6 +434,8 @@ def main(argv: list[str] | None = None) -> int:
             "check_base": check_base_s,
             "render": render_s,
             "render_check": render_check_s,
+            "render_check_changed": render_check_changed_s,
+            "diff_base": diff_base_s,
             "help": help_s,
         }
         result["against"] = {

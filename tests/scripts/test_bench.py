@@ -32,6 +32,16 @@ def test_bench_runs_and_reports_a_ratio() -> None:
     ratio = figures["check_seconds"] / figures["floor_seconds"]
     assert figures["ratio"] == pytest.approx(ratio, rel=0.05)
     assert 2000 <= figures["spec_bytes_min"] <= figures["spec_bytes_max"] < 8192
+    # the pull request's view: one spec changed, render --check finds it
+    assert figures["render_check_changed_seconds"] > 0
+    assert figures["diff_base_seconds"] > 0
+    peaks = figures["peak_mib"]
+    assert set(peaks) == {
+        "check", "check_base", "render", "render_check", "render_check_changed",
+        "diff_base",
+    }  # fmt: skip
+    # a Python process holds at least its interpreter; a render more than a check
+    assert all(10 < mib < 4096 for mib in peaks.values()), peaks
 
 
 def test_bench_against_a_revision_times_both_in_one_run() -> None:
@@ -50,7 +60,10 @@ def test_bench_against_a_revision_times_both_in_one_run() -> None:
     assert against["rendered_files"] == figures["rendered_files"] > 0
     assert against["check_base_files"] == figures["check_base_files"] > 0
     ratios = against.pop("ratios")
-    assert set(ratios) == {"check", "check_base", "render", "render_check", "help"}
+    assert set(ratios) == {
+        "check", "check_base", "render", "render_check", "render_check_changed",
+        "diff_base", "help",
+    }  # fmt: skip
     for name, ratio in ratios.items():
         ours, theirs = figures[f"{name}_seconds"], against[f"{name}_seconds"]
         assert theirs > 0
