@@ -198,9 +198,9 @@ def run_check(root: Path, code: Path | None = None) -> None:
 CHANGED = "environments/staging/fraud-detector-0001.yaml"
 
 
-def commit_and_change(root: Path) -> None:
-    """Make ``root`` a git repository with everything committed, then change
-    one spec in the working tree (its description), as a pull request would."""
+def git_env(when: str | None = None) -> dict[str, str]:
+    """git's environment for the synthetic repositories: no user or system
+    configuration, a fixed author, and with ``when`` a fixed date."""
     env = {
         **os.environ,
         "GIT_CONFIG_NOSYSTEM": "1",
@@ -210,6 +210,15 @@ def commit_and_change(root: Path) -> None:
         "GIT_COMMITTER_NAME": "bench",
         "GIT_COMMITTER_EMAIL": "bench@example.com",
     }
+    if when is not None:
+        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
+    return env
+
+
+def commit_and_change(root: Path) -> None:
+    """Make ``root`` a git repository with everything committed, then change
+    one spec in the working tree (its description), as a pull request would."""
+    env = git_env()
     for args in (
         ["init", "-q", "-b", "main"],
         ["add", "-A", "environments", "policies", "schemas", "render"],

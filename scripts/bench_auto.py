@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -35,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import REPO, generate
+from bench import REPO, generate, git_env
 
 BASE = "2026-11-01T00:00:00Z"
 EARLY = "2026-11-01T12:00:00Z"
@@ -46,24 +45,9 @@ HELD = "2026-11-04T00:00:00Z"
 _VERSION = re.compile(r'(?m)^    version: "?([^"\s#]+)')
 
 
-def _git_env(when: str | None = None) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "bench",
-        "GIT_AUTHOR_EMAIL": "bench@example.com",
-        "GIT_COMMITTER_NAME": "bench",
-        "GIT_COMMITTER_EMAIL": "bench@example.com",
-    }
-    if when is not None:
-        env |= {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
-    return env
-
-
 def git(root: Path, *args: str, when: str | None = None) -> str:
     done = subprocess.run(
-        ["git", *args], cwd=root, env=_git_env(when), check=True,
+        ["git", *args], cwd=root, env=git_env(when), check=True,
         capture_output=True, text=True,
     )  # fmt: skip
     return done.stdout.strip()
@@ -74,7 +58,7 @@ def modelrail(root: Path, *args: str) -> tuple[float, str]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "modelrail", *args, "--root", str(root)],
-        capture_output=True, text=True, check=False, env=_git_env(),
+        capture_output=True, text=True, check=False, env=git_env(),
     )  # fmt: skip
     took = time.perf_counter() - start
     if done.returncode != 0:
