@@ -49,5 +49,13 @@ def selector(metric: str, matchers: str) -> str:
     values already quoted): ``name{matchers}``, or for a name PromQL lexes as
     a keyword ``{__name__="name", matchers}``, which selects the same series."""
     if metric.lower() in NOT_A_METRIC_NAME:
-        return f'{{__name__="{metric}", {matchers}}}'
+        return f"{{__name__={string(metric)}, {matchers}}}"
     return f"{metric}{{{matchers}}}"
+
+
+def string(value: str) -> str:
+    """``value`` as one PromQL string literal (double-quoted, escaped as Go
+    reads it): no value can close the quotes and add a matcher. Every query
+    modelrail writes quotes label values with this."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'

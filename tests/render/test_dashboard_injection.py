@@ -31,8 +31,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from modelrail.metrics import string
 from modelrail.render import dashboard, inputs
-from modelrail.render.alerts import string
 from modelrail.render.kubeschema import SchemaStore
 from modelrail.render.renderer import render, templates_of
 from modelrail.repository.layout import repository

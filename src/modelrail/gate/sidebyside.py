@@ -13,7 +13,6 @@ of the window (``increase`` and ``avg_over_time`` over it), then judged by
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +21,15 @@ from typing import TYPE_CHECKING, Any
 from modelrail.gate import significance
 from modelrail.gate.evidence import PROMETHEUS, Item, Verdict
 from modelrail.gate.prometheus import instant, samples
-from modelrail.metrics import CODE, ERROR_CODES, METRIC, MODEL, VERSION
+from modelrail.metrics import (
+    CODE,
+    ERROR_CODES,
+    METRIC,
+    MODEL,
+    VERSION,
+    selector,
+    string,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -54,8 +61,8 @@ class Sides:
     def match(self, candidate: bool) -> str:
         # values from the command line: quoted as PromQL (Go) strings read them
         if candidate:
-            return f"{self.label}={json.dumps(self.candidate)}"
-        return f"{self.label}{'!=' if self.others else '='}{json.dumps(self.stable)}"
+            return f"{self.label}={string(self.candidate)}"
+        return f"{self.label}{'!=' if self.others else '='}{string(self.stable)}"
 
     @property
     def shown(self) -> str:
@@ -136,7 +143,7 @@ def evidence(
     spec = inputs.spec["spec"]
     names = inputs.convention
     window = f"{inputs.window_seconds}s"
-    base = f'namespace="{inputs.namespace}", {MODEL}="{inputs.model}"'
+    base = f"namespace={string(inputs.namespace)}, {MODEL}={string(inputs.model)}"
 
     def one(promql: str) -> Decimal:
         values = instant(endpoint, promql, inputs.at)
@@ -148,11 +155,9 @@ def evidence(
     buckets = []
     for candidate in (True, False):
         match = f"{base}, {sides.match(candidate)}"
-        requests = f"sum(increase({names.requests}{{{match}}}[{window}]))"
-        errors = (
-            f"sum(increase({names.requests}{{{match}, "
-            f'{CODE}=~"{ERROR_CODES}"}}[{window}]))'
-        )
+        requests = f"sum(increase({selector(names.requests, match)}[{window}]))"
+        failed = selector(names.requests, f'{match}, {CODE}=~"{ERROR_CODES}"')
+        errors = f"sum(increase({failed}[{window}]))"
         latency = f"sum by (le) (increase({names.latency}_bucket{{{match}}}[{window}]))"
         if candidate:
             queries["judge.errorRatio"] = f"{errors} / {requests}"
@@ -186,7 +191,7 @@ def evidence(
         key = f"judge.quality.{metric}"
 
         def quality_of(match: str, metric: str = metric) -> str:
-            return f'{names.quality}{{{match}, {METRIC}="{metric}"}}'
+            return selector(names.quality, f"{match}, {METRIC}={string(metric)}")
 
         queries[key] = f"avg(avg_over_time({quality_of(base)}[{window}]))"
         ours, theirs = gauge(quality_of)
@@ -205,7 +210,7 @@ def evidence(
         key = f"judge.business.{business['name']}"
 
         def business_of(match: str, name: str = business["metric"]) -> str:
-            return f"{name}{{{match}}}"
+            return selector(name, match)
 
         queries[key] = f"avg(avg_over_time({business_of(base)}[{window}]))"
         ours, theirs = gauge(business_of)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail.gate.evidence import PROMETHEUS, Item, Verdict, show
 from modelrail.gate.prometheus import instant
-from modelrail.metrics import CODE, ERROR_CODES, MODEL, VERSION
+from modelrail.metrics import CODE, ERROR_CODES, MODEL, VERSION, selector, string
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -47,17 +47,15 @@ class Queries:
     @classmethod
     def of(cls, inputs: Inputs) -> Queries:
         match = (
-            f'namespace="{inputs.namespace}", {MODEL}="{inputs.model}", '
-            f'{VERSION}="{inputs.version}"'
+            f"namespace={string(inputs.namespace)}, {MODEL}={string(inputs.model)}, "
+            f"{VERSION}={string(inputs.version)}"
         )
+        errors = f'{match}, {CODE}=~"{ERROR_CODES}"'
         window = f"{inputs.window_seconds}s"
         names = inputs.convention
         return cls(
-            requests=f"sum(increase({names.requests}{{{match}}}[{window}]))",
-            errors=(
-                f"sum(increase({names.requests}{{{match}, "
-                f'{CODE}=~"{ERROR_CODES}"}}[{window}]))'
-            ),
+            requests=f"sum(increase({selector(names.requests, match)}[{window}]))",
+            errors=(f"sum(increase({selector(names.requests, errors)}[{window}]))"),
             p95=(
                 "histogram_quantile(0.95, sum by (le) "
                 f"(rate({names.latency}_bucket{{{match}}}[{window}])))"

@@ -26,7 +26,6 @@ charts out (and says why), it does not change the gate's verdict.
 from __future__ import annotations
 
 import datetime
-import json
 from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -36,7 +35,7 @@ from modelrail.gate.chart import MAX_POINTS, Chart, Charts, Line
 from modelrail.gate.evidence import show
 from modelrail.gate.prometheus import range_query
 from modelrail.gate.transport import SourceError
-from modelrail.metrics import CODE, ERROR_CODES, MODEL, VERSION
+from modelrail.metrics import CODE, ERROR_CODES, MODEL, VERSION, selector, string
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -70,26 +69,24 @@ def queries(
     """The PromQL of each series, by name: the sides are values of ``label``,
     the candidate's (default: the version gated) and the stable's (default:
     every other value)."""
-    match = (
-        f"namespace={json.dumps(inputs.namespace)}, {MODEL}={json.dumps(inputs.model)}"
-    )
-    mine = json.dumps(inputs.version if candidate is None else candidate)
-    theirs = f"{label}!={mine}" if stable is None else f"{label}={json.dumps(stable)}"
+    match = f"namespace={string(inputs.namespace)}, {MODEL}={string(inputs.model)}"
+    mine = string(inputs.version if candidate is None else candidate)
+    theirs = f"{label}!={mine}" if stable is None else f"{label}={string(stable)}"
     names = inputs.convention
     rng = f"[{step}s]"
 
-    def p95(selector: str) -> str:
+    def p95(side: str) -> str:
         return (
             "histogram_quantile(0.95, sum by (le) "
-            f"(rate({names.latency}_bucket{{{match}, {selector}}}{rng})))"
+            f"(rate({names.latency}_bucket{{{match}, {side}}}{rng})))"
         )
 
+    failed = selector(names.requests, f'{match}, {CODE}=~"{ERROR_CODES}"')
     return {
-        "requests": f"sum by ({label}) (increase({names.requests}{{{match}}}{rng}))",
-        "errors": (
-            f"sum by ({label}) (increase({names.requests}{{{match}, "
-            f'{CODE}=~"{ERROR_CODES}"}}{rng}))'
+        "requests": (
+            f"sum by ({label}) (increase({selector(names.requests, match)}{rng}))"
         ),
+        "errors": f"sum by ({label}) (increase({failed}{rng}))",
         "p95": p95(f"{label}={mine}"),
         "p95.stable": p95(theirs),
     }

@@ -52,6 +52,7 @@ from modelrail.metrics import (
     VERSION,
     Convention,
     selector,
+    string,
 )
 
 if TYPE_CHECKING:
@@ -90,13 +91,6 @@ def number(value: Decimal | float | str) -> str:
 def error_budget(availability: float) -> Decimal:
     """The error ratio an availability objective allows: 99.9 -> 0.001."""
     return (Decimal(100) - Decimal(str(availability))) / Decimal(100)
-
-
-def string(value: str) -> str:
-    """``value`` as one PromQL string literal (double-quoted, escaped as Go
-    reads it): no value can close the quotes and add a matcher."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
 def duration(value: str) -> str:

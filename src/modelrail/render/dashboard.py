@@ -40,8 +40,9 @@ from modelrail.metrics import (
     VERSION,
     Convention,
     selector,
+    string,
 )
-from modelrail.render.alerts import error_budget, number, string
+from modelrail.render.alerts import error_budget, number
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
