@@ -8,9 +8,12 @@ digests, so each is a realistic 2-4 KB spec), then times, in the same run:
 - the floor: reading every file and composing it with libyaml's C loader;
 - ``modelrail check`` over the whole repository, as a user runs it (a new
   process, so start-up counts);
-- ``modelrail render`` of the whole repository into ``rendered/`` (every
-  manifest rendered, parsed back, validated against the Kubernetes and CRD
-  schemas, and the folder swapped in), and ``modelrail render --check``;
+- ``modelrail render`` of the whole repository into an empty ``rendered/``
+  (every manifest rendered, parsed back, validated against the Kubernetes and
+  CRD schemas, written, and the folder swapped in); ``modelrail render
+  --check`` of that output (each folder trusted by its ``render.sum``: its
+  files hashed, nothing rendered); ``render --full`` and ``render --check
+  --full`` (everything rendered again, nothing trusted);
 - ``modelrail check --base HEAD`` after one spec changed in the working tree
   of the same repository made a git repository (a pull request's check: only
   the touched model, in every environment), and with that one change
@@ -241,8 +244,14 @@ def run_check_base(root: Path, code: Path | None = None) -> None:
 
 
 def run_render(root: Path, *extra: str, code: Path | None = None) -> None:
-    label = "render_check" if "--check" in extra else "render"
+    label = "_".join(["render", *(e.lstrip("-") for e in extra)])
     _modelrail("render", "--root", str(root), *extra, code=code, label=label)
+
+
+def run_render_fresh(root: Path, code: Path | None = None) -> None:
+    """``render`` with nothing rendered yet: every model rendered and written."""
+    shutil.rmtree(root / "rendered", ignore_errors=True)
+    _modelrail("render", "--root", str(root), code=code, label="render")
 
 
 def run_render_check_changed(root: Path, code: Path | None = None) -> None:
@@ -387,8 +396,10 @@ def main(argv: list[str] | None = None) -> int:
 
         floor_s = best_of(args.repeat, floor, files)
         check_s = each(run_check)
-        render_s = each(run_render)
+        render_s = each(run_render_fresh)
         render_check_s = each(run_render, "--check")
+        render_full_s = each(run_render, "--full")
+        render_check_full_s = each(run_render, "--check", "--full")
         rendered = [
             sum(1 for p in (r / "rendered").rglob("*") if p.is_file()) for r, _ in sides
         ]
@@ -415,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
             "check_base_files": checked[i]["files"],
             "render_seconds": round(render_s[i], 4),
             "render_check_seconds": round(render_check_s[i], 4),
+            "render_full_seconds": round(render_full_s[i], 4),
+            "render_check_full_seconds": round(render_check_full_s[i], 4),
             "render_check_changed_seconds": round(render_check_changed_s[i], 4),
             "diff_base_seconds": round(diff_base_s[i], 4),
             "rendered_files": rendered[i],
@@ -443,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
             "check_base": check_base_s,
             "render": render_s,
             "render_check": render_check_s,
+            "render_full": render_full_s,
+            "render_check_full": render_check_full_s,
             "render_check_changed": render_check_changed_s,
             "diff_base": diff_base_s,
             "help": help_s,

@@ -76,7 +76,8 @@ def promote(root: Path) -> None:
 
 def render_changes(root: Path, out: Path) -> dict[str, str]:
     """What ``modelrail render`` changes in the bundled rendered/ (the base's
-    render, kept up to date by ``render --check``): path -> state."""
+    render, kept up to date by ``render --check``): path -> state. A folder's
+    ``render.sum`` is left out, as ``diff`` leaves it out."""
     result = CliRunner().invoke(
         main, ["render", "--root", str(root), "--out", str(out)]
     )
@@ -86,7 +87,7 @@ def render_changes(root: Path, out: Path) -> dict[str, str]:
     return {
         path: ADDED if path not in before else REMOVED if path not in after else CHANGED
         for path in sorted({*before, *after})
-        if before.get(path) != after.get(path)
+        if before.get(path) != after.get(path) and not path.endswith("/render.sum")
     }
 
 

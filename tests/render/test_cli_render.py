@@ -178,12 +178,16 @@ def test_env_renders_only_that_environment(repo: Path) -> None:
     after = read_tree(out)
     assert sorted(after) == sorted(before)
     changed = {p for p in after if after[p] != before[p]}
-    assert changed == {ROLLOUT}
+    # the rollout, and the render.sum that names the spec's new digest
+    assert changed == {ROLLOUT, ROLLOUT.replace("rollout.yaml", "render.sum")}
     # the others are byte-identical, dev's now stale file included
     assert render(repo, "--check", "--env", "prod").exit_code == 0
     stale = render(repo, "--check")
     assert stale.exit_code == 1
-    assert stale.stdout == "changed: rendered/dev/fraud-detector/rollout.yaml\n"
+    assert stale.stdout == (
+        "changed: rendered/dev/fraud-detector/render.sum\n"
+        "changed: rendered/dev/fraud-detector/rollout.yaml\n"
+    )
 
 
 def test_several_envs(repo: Path) -> None:
@@ -204,7 +208,7 @@ def test_removed_spec_is_pruned(repo: Path) -> None:
     assert not (out / "dev" / "product-recommender").exists()
     after = read_tree(out)
     gone = {p for p in before if p.startswith("dev/product-recommender/")}
-    assert len(gone) == 13  # 12 resources and the kustomization
+    assert len(gone) == 14  # 12 resources, the kustomization, render.sum
     assert after == {p: b for p, b in before.items() if p not in gone}
     assert render(repo, "--check").exit_code == 0
     assert _leftovers(repo) == []

@@ -23,8 +23,9 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from modelrail.check import runner as check
 from modelrail.cli import main
-from modelrail.render import inputs
+from modelrail.render import inputs, records
 from modelrail.render.kubeschema import SchemaStore
+from modelrail.render.records import RECORD
 from modelrail.render.renderer import MARKER, render, templates_of
 from modelrail.repository.layout import repository
 from modelrail.repository.loader import load_file, load_text
@@ -136,6 +137,9 @@ def test_what_check_accepts_renders_to_valid_manifests(
     for name, body in sorted(output.files.items()):
         if name == MARKER:
             continue
+        if name.endswith(f"/{RECORD}"):  # not a manifest: checked on its own
+            assert records.parse(body, name.rpartition("/")[0]) is not None, name
+            continue
         manifest = parse_back(name, body)
         if name.endswith("/kustomization.yaml"):
             folder = name.rpartition("/")[0]
@@ -143,7 +147,7 @@ def test_what_check_accepts_renders_to_valid_manifests(
                 n.rpartition("/")[2]
                 for n in output.files
                 if n.rpartition("/")[0] == folder
-                and not n.endswith("/kustomization.yaml")
+                and not n.endswith(("/kustomization.yaml", f"/{RECORD}"))
             )
             assert [r for r in manifest["resources"] if "/" not in r] == mine
             continue

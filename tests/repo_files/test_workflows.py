@@ -378,6 +378,7 @@ def test_every_workflow_is_here() -> None:
         "latest-deps.yml",
         "modelrail.yml",
         "promotion-gate.yml",
+        "render-full.yml",
     ]
 
 
@@ -958,3 +959,16 @@ def test_a_statement_run_that_disagrees_fails_the_job(
         "::error file=environments/prod/fraud-detector.yaml::the Statement's gate "
         "run of fraud-detector exited 1, the summary's 0"
     ) in stdout
+
+
+def test_the_nightly_render_trusts_nothing() -> None:
+    """``render --check`` trusts folders by their render.sum; the nightly run
+    renders everything, so what the digests cannot see is found within a day."""
+    workflow = _real("render-full.yml")
+    assert "schedule" in workflow["on"]
+    runs = [
+        str(step.get("run", ""))
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+    ]
+    assert "modelrail render --check --full" in runs

@@ -45,6 +45,13 @@ from modelrail.cli.options import env_option, root_option
     default=None,
     help="Processes to render models in (default: the CPUs available).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Render every model again, trusting no render.sum (CI runs this on a "
+    "schedule). By default a model's folder whose render.sum shows it was made "
+    "from today's inputs, and still holds those files, is not rendered again.",
+)
 @click.pass_context
 def render_cmd(
     ctx: click.Context,
@@ -54,39 +61,47 @@ def render_cmd(
     check_only: bool,
     crd_schemas: Path | None,
     jobs: int | None,
+    full: bool,
 ) -> None:
     """Render the specs into the Kubernetes manifests Argo CD syncs.
 
-    Each model becomes rendered/<env>/<model>/ (one file per resource and a
-    kustomization.yaml); each environment gets rendered/<env>/_argocd/ (its
-    AppProject and ApplicationSet) and, with spec.alerting, rendered/<env>/_alerting/
-    (an AlertmanagerConfig per team), and each cluster rendered/_bootstrap/<cluster>/
-    (its root Application). Every manifest is validated against the Kubernetes
-    schemas of the environment's kubernetesVersion and the CRD schemas before
-    anything is written; the folder is replaced whole, or not at all.
+    Each model becomes rendered/<env>/<model>/ (one file per resource, a
+    kustomization.yaml, and render.sum: the digests of what the folder was
+    made from and of each of its files); each environment gets
+    rendered/<env>/_argocd/ (its AppProject and ApplicationSet) and, with
+    spec.alerting, rendered/<env>/_alerting/ (an AlertmanagerConfig per team),
+    and each cluster rendered/_bootstrap/<cluster>/ (its root Application).
+    Every manifest is validated against the Kubernetes schemas of the
+    environment's kubernetesVersion and the CRD schemas before anything is
+    written; the folder is replaced whole, or not at all.
+
+    Only the models whose inputs changed are rendered again; the others are
+    checked against their render.sum (--full renders everything).
 
     Exit codes: 0 written (or up to date), 1 stale (--check), 2 bad input or an
     invalid manifest, 3 a template that fails.
     """
-    from modelrail.render import pipeline, tree
+    from modelrail.render import pipeline
     from modelrail.repository.layout import repository
-    from modelrail.repository.loader import paused_gc
 
     repo = repository(root)
     target = out if out is not None else repo.rendered_dir
     crd_dir = crd_schemas if crd_schemas is not None else repo.crds_dir
-
+    shown = _shown(target, repo.root)
     try:
-        output = pipeline.build(repo, envs, jobs=jobs, crd_dir=crd_dir)
+        synced = pipeline.sync(
+            repo,
+            envs,
+            out=target,
+            write=not check_only,
+            full=full,
+            jobs=jobs,
+            crd_dir=crd_dir,
+        )
     except pipeline.FAILURES as exc:
         ctx.exit(render_failure(exc))
-    keep = tuple(
-        name for name in repo.environment_names() if name not in output.environments
-    )
-    shown = _shown(target, repo.root)
+    found = synced.differences
     if check_only:
-        with paused_gc():
-            found = tree.differences(target, output.files, keep)
         for item in found:
             click.echo(f"{item.state}: {shown}/{item.path}")
         if found:
@@ -96,14 +111,12 @@ def render_cmd(
                 err=True,
             )
             ctx.exit(EXIT_FINDINGS)
-        click.echo(f"{shown}/ is up to date ({len(output.files)} files)")
+        click.echo(f"{shown}/ is up to date ({synced.files} files)")
         ctx.exit(EXIT_OK)
-    with paused_gc():
-        changed = tree.replace(target, output.files, keep)
     click.echo(
-        f"rendered {output.apps} apps ({output.resources} resources) in "
-        f"{len(output.environments)} environments into {shown}/: "
-        f"{len(output.files)} files, {changed} changed"
+        f"rendered {synced.apps} apps ({synced.resources} resources) in "
+        f"{len(synced.environments)} environments into {shown}/: "
+        f"{synced.files} files, {len(found)} changed"
     )
 
 

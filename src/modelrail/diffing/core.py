@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from modelrail.diffing.compare import compare
-from modelrail.diffing.side import Side, base_side, head_side, same_files
+from modelrail.diffing.side import Partial, Side, base_side, head_side, same_files
+from modelrail.errors import ModelrailError
 from modelrail.git import snapshot
 from modelrail.repository.layout import Repository
 
 if TYPE_CHECKING:
     from modelrail.check.runner import Options
     from modelrail.diffing.results import Result
+    from modelrail.render.renderer import Share
 
 
 def diff(
@@ -41,20 +43,39 @@ def diff(
     render or check is reported in the result.
     """
     from modelrail.check.runner import Options
+    from modelrail.git.changes import changed
     from modelrail.git.history import GitHistory
 
     with GitHistory(repo.root, ref) as history:
-        judged = dataclasses.replace(options or Options(), history=history)
-        head = head_side(repo, envs, judged, jobs)
+        changes = changed(repo.root, history.commit)
+        # findings outside what the change touches are the same on both
+        # sides: they are judged as check --base judges them (git/changes)
+        judged = dataclasses.replace(
+            options or Options(),
+            history=history,
+            changes=None if changes.everything else changes,
+        )
         with tempfile.TemporaryDirectory(prefix="modelrail-diff-") as folder:
             base = _base(history.commit, history.prefix, repo.root, Path(folder))
-            if base is None:
+            if base is not None:
+                head = head_side(repo, envs, judged, jobs)
+            else:
                 materialised = Repository(Path(folder))
                 crds = repo.crds_dir
                 same = same_files(materialised.crds_dir, crds)
+                plan = _plan(repo, materialised, envs, jobs)
+                head = head_side(repo, envs, judged, jobs, plan)
                 base = base_side(
-                    materialised, envs, judged, jobs, crd_dir=crds if same else None
+                    materialised,
+                    envs,
+                    judged,
+                    jobs,
+                    crd_dir=crds if same else None,
+                    plan=plan,
                 )
+                if base.error and plan is not None:
+                    # nothing of the base to compare with: all of the head shows
+                    head = head_side(repo, envs, judged, jobs)
     label = f"{ref} ({history.commit[:12]})"
     return compare(ref, base, head, label)
 
@@ -70,3 +91,40 @@ def _base(commit: str, prefix: str, cwd: Path, folder: Path) -> Side | None:
         where = f"{prefix}environments/" if prefix else "environments/"
         return Side(error=f"there is no {where} folder at the base")
     return None
+
+
+def _plan(
+    repo: Repository, base: Repository, envs: tuple[str, ...], jobs: int
+) -> Partial | None:
+    """What differs between the two sides' inputs, model by model (None:
+    render both sides whole, as when the base's own files cannot be read)."""
+    from modelrail.render import pipeline
+
+    try:
+        known = base.environment_names()
+        ours = pipeline.keys(repo, envs)
+        theirs = pipeline.keys(base, tuple(e for e in envs if e in known))
+    except ModelrailError:
+        return None
+    apps = frozenset(
+        key
+        for key in {*ours.apps, *theirs.apps}
+        if ours.apps.get(key) != theirs.apps.get(key)
+    )
+    surround = bool(apps) or any(
+        ours.environments.get(env) != theirs.environments.get(env)
+        for env in {*ours.environments, *theirs.environments}
+    )
+    shares: dict[tuple[str, str], Share] = {}
+    if surround:
+        unchanged = {key for key in ours.apps if key not in apps}
+        shares = {
+            key: share
+            for key, share in pipeline.trusted_shares(repo, envs).items()
+            if key in unchanged
+        }
+        missing = unchanged - shares.keys()
+        if missing:  # no record to trust: rendered here, for their shares only
+            _, _, made = pipeline.build_some(repo, envs, missing, None, jobs=jobs)
+            shares.update(made)
+    return Partial(apps, shares, surround)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from modelrail.check.runner import Options
     from modelrail.findings import Finding
+    from modelrail.render.renderer import Share
     from modelrail.repository.layout import Repository
 
 
@@ -36,13 +37,29 @@ class Side:
     crashes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Partial:
+    """What to render on each side when only part of the repository changed:
+    the models whose inputs differ (on the side that has them), and what
+    each other model gives its environment (equal on both sides), for the
+    environments' own folders; ``surround`` False: those are equal too."""
+
+    apps: frozenset[tuple[str, str]]
+    shares: Mapping[tuple[str, str], Share]
+    surround: bool
+
+
 def head_side(
-    repo: Repository, envs: tuple[str, ...], options: Options, jobs: int
+    repo: Repository,
+    envs: tuple[str, ...],
+    options: Options,
+    jobs: int,
+    plan: Partial | None = None,
 ) -> Side:
     """The working tree: a render error is raised, as ``render`` raises it."""
     from modelrail.check.runner import run
 
-    files, specs = render_files(repo, envs, jobs)
+    files, specs = render_files(repo, envs, jobs, plan=plan)
     report = run(repo, (), envs, options)
     return Side(
         files, specs, report.findings, crashes=tuple(str(c) for c in report.crashes)
@@ -56,6 +73,7 @@ def base_side(
     jobs: int,
     *,
     crd_dir: Path | None = None,
+    plan: Partial | None = None,
 ) -> Side:
     """The base, materialised at ``repo.root``: whatever fails is reported in
     the side (with the temporary folder left out of messages), never raised.
@@ -81,7 +99,7 @@ def base_side(
     # The base was written for the engine of its day: whatever it makes this
     # one do is the base's problem to report, never the end of the diff.
     try:
-        files, specs = render_files(repo, wanted, jobs, crd_dir=crd_dir)
+        files, specs = render_files(repo, wanted, jobs, crd_dir=crd_dir, plan=plan)
     except (ModelrailError, TemplateFailure) as exc:
         error = shown(exc) + _first_findings(exc)
     except Exception as exc:  # noqa: BLE001 - see above
@@ -101,14 +119,35 @@ def base_side(
 
 
 def render_files(
-    repo: Repository, envs: tuple[str, ...], jobs: int, *, crd_dir: Path | None = None
+    repo: Repository,
+    envs: tuple[str, ...],
+    jobs: int,
+    *,
+    crd_dir: Path | None = None,
+    plan: Partial | None = None,
 ) -> tuple[dict[str, str], dict[tuple[str, str], Mapping[str, Any]]]:
     """What ``modelrail render`` would write (path under rendered/ -> text),
-    and the specs it rendered; ``crd_dir`` defaults to schemas/crds/."""
+    and the specs it rendered; ``crd_dir`` defaults to schemas/crds/. With a
+    ``plan``, only what it names (the rest is the same on both sides)."""
     from modelrail.render import pipeline
+    from modelrail.render.records import RECORD
 
+    def manifests(files: Mapping[str, str]) -> dict[str, str]:
+        # a folder's render.sum is bookkeeping, not something Argo CD applies
+        return {p: t for p, t in files.items() if not p.endswith(f"/{RECORD}")}
+
+    if plan is not None:
+        files, some, _ = pipeline.build_some(
+            repo,
+            envs,
+            set(plan.apps),
+            plan.shares if plan.surround else None,
+            jobs=jobs,
+            crd_dir=crd_dir,
+        )
+        return manifests(files), some
     output, specs = pipeline.build_with_specs(repo, envs, jobs=jobs, crd_dir=crd_dir)
-    return output.files, dict(specs)
+    return manifests(output.files), dict(specs)
 
 
 def _first_findings(exc: Exception, limit: int = 3) -> str:

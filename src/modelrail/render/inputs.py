@@ -15,11 +15,11 @@ from modelrail.errors import ModelrailError
 from modelrail.findings import Finding, Severity
 from modelrail.repository import consistency
 from modelrail.repository.files import load_and_validate, missing_environment
-from modelrail.repository.layout import Repository, select
+from modelrail.repository.layout import Repository, SourceFile, select
 from modelrail.repository.schema import SchemaSet
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from modelrail.repository.loader import Document
 
@@ -54,37 +54,32 @@ class Model:
 
 @dataclass
 class Inputs:
+    repo: Repository
     scope: list[str]
     environments: dict[str, EnvironmentFile] = field(default_factory=dict)
     models: dict[str, list[Model]] = field(default_factory=dict)
 
     def clusters(self) -> dict[str, list[str]]:
         """Cluster name -> the environments deployed to it, all of them."""
-        out: dict[str, list[str]] = {}
-        for name in sorted(self.environments):
-            cluster = self.environments[name].data["spec"]["cluster"]["name"]
-            out.setdefault(cluster, []).append(name)
-        return dict(sorted(out.items()))
+        return clusters(self.environments)
+
+
+def clusters(environments: Mapping[str, EnvironmentFile]) -> dict[str, list[str]]:
+    """Cluster name -> the environments deployed to it, all of them."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(environments):
+        cluster = environments[name].data["spec"]["cluster"]["name"]
+        out.setdefault(cluster, []).append(name)
+    return dict(sorted(out.items()))
 
 
 def load(repo: Repository, envs: tuple[str, ...] = ()) -> Inputs:
     """The inputs of a render; ``BadInput`` lists every problem found."""
     scope, files = select(repo, (), envs)
     schemas = SchemaSet(repo.schemas_dir)
-    findings: list[Finding] = []
-    loaded: list[consistency.Loaded] = []
-    inputs = Inputs(scope=list(scope))
+    inputs = Inputs(repo, list(scope))
     folders = repo.environment_names()
-    for env in folders:
-        source = repo.environment_file(env)
-        if not source.path.is_file():
-            findings.append(missing_environment(env))
-            continue
-        doc, problems = load_and_validate(source, schemas)
-        findings.extend(problems)
-        if doc is not None:
-            inputs.environments[env] = EnvironmentFile(doc, source.display)
-            loaded.append(consistency.Loaded(doc, env, "Environment"))
+    inputs.environments, findings, loaded = load_environments(repo, schemas)
     for source in files:
         if source.kind != "ModelDeployment":
             continue
@@ -103,3 +98,46 @@ def load(repo: Repository, envs: tuple[str, ...] = ()) -> Inputs:
     for models in inputs.models.values():
         models.sort(key=lambda m: m.name)
     return inputs
+
+
+def load_environments(
+    repo: Repository, schemas: SchemaSet
+) -> tuple[dict[str, EnvironmentFile], list[Finding], list[consistency.Loaded]]:
+    """Every environment file, loaded and validated: the valid ones by name,
+    the problems (a missing file too), and what was loaded (for
+    ``consistency.check``)."""
+    environments: dict[str, EnvironmentFile] = {}
+    findings: list[Finding] = []
+    loaded: list[consistency.Loaded] = []
+    for env in repo.environment_names():
+        source = repo.environment_file(env)
+        if not source.path.is_file():
+            findings.append(missing_environment(env))
+            continue
+        doc, problems = load_and_validate(source, schemas)
+        findings.extend(problems)
+        if doc is not None:
+            environments[env] = EnvironmentFile(doc, source.display)
+            loaded.append(consistency.Loaded(doc, env, "Environment"))
+    return environments, findings, loaded
+
+
+def load_model(
+    source: SourceFile,
+    schemas: SchemaSet,
+    environments: Mapping[str, EnvironmentFile],
+    folders: Sequence[str],
+) -> tuple[Model | None, list[Finding]]:
+    """One spec, loaded, validated and checked as ``load`` checks it (but for
+    a duplicate name across files, which needs the others); the model, None
+    when it has errors, and the errors."""
+    doc, problems = load_and_validate(source, schemas)
+    findings = list(problems)
+    if doc is not None:
+        item = consistency.Loaded(doc, source.environment, source.kind)
+        docs = {k: v.doc for k, v in environments.items()}
+        findings.extend(consistency.check([item], docs, folders))
+    errors = sorted(f for f in findings if f.severity is Severity.ERROR)
+    if doc is None or errors:
+        return None, errors
+    return Model(doc.data["metadata"]["name"], doc, source.display), []

@@ -270,6 +270,12 @@ def _portable_patterns(node: Any) -> None:
 
 
 @cache
+def kubernetes_schemas() -> Path:
+    """The folder of kubernetes-validate's schemas (one folder a version)."""
+    return _kubernetes_schemas()
+
+
+@cache
 def _kubernetes_schemas() -> Path:
     # find_spec locates the package without importing it: its __init__ pulls in
     # python-jsonschema, referencing and PyYAML (~0.1 s) that are not needed here.
@@ -555,6 +561,21 @@ class SchemaStore:
         if route is None:
             route = self._routes[api_version, kind] = self._route(api_version, kind)
         return route.check(manifest)
+
+    def schema_path(self, api_version: str, kind: str) -> Path | None:
+        """The schema file a manifest of that kind is validated against (as
+        ``problems`` routes it); None when there is none."""
+        if _malformed(api_version, kind):
+            return None
+        group, _, version = api_version.rpartition("/")
+        if is_core(api_version):
+            core = self.schema_dir / _core_file(group, version, kind)
+            if core.is_file():
+                return core
+            if "." not in group:
+                return None
+        path = self.crd_dir / _crd_file(group, version, kind)
+        return path.resolve() if path.is_file() else None
 
     def _route(self, api_version: str, kind: str) -> _Route:
         malformed = _malformed(api_version, kind)

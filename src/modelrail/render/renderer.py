@@ -22,17 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 from modelrail.errors import ModelrailError, RepositoryError
 from modelrail.render import alerts, analysis, dashboard, facts, kserve, routing
+from modelrail.render.inputs import clusters
 from modelrail.render.templating import TemplateFailure, Templates
 from modelrail.repository.layout import RENDER, RENDERED
 from modelrail.repository.loader import LoadError, load_text
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from modelrail.findings import Location
-    from modelrail.render.inputs import Inputs, Model
+    from modelrail.render.inputs import EnvironmentFile, Inputs, Model
     from modelrail.render.kubeschema import SchemaStore
+    from modelrail.render.records import RenderSum, Sources
 
 PREFIX = RENDERED  # where Argo CD reads the output in the repository
 ARGOCD = "_argocd"
@@ -82,22 +84,51 @@ class Output:
 
 @dataclass(frozen=True, slots=True)
 class Made:
-    """One model's folder: its files, the (group, kind) pairs in it, how many
-    resources."""
+    """One model's folder: its files (``render.sum`` included), the (group,
+    kind) pairs in it, how many resources, and its record."""
 
     files: dict[str, str]
     kinds: frozenset[tuple[str, str]]
     resources: int
+    record: RenderSum
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """What a model's folder gives its environment's folders: the (group,
+    kind) pairs the AppProject must allow, and its team and addresses for
+    the alert routing."""
+
+    kinds: frozenset[tuple[str, str]]
+    team: str
+    contacts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, record: RenderSum) -> Share:
+        """The share of a folder, from its record: the kinds are those of
+        the files it lists (a file name says its kind, ``MODEL_KINDS``)."""
+        names = {name for name, _ in record.files}
+        kinds = frozenset(
+            (_group(k.api_version), k.kind) for k in MODEL_KINDS if k.file in names
+        )
+        return cls(kinds, record.team, record.contacts)
 
 
 def schema_stores(loaded: Inputs, crd_dir: Path) -> dict[str, SchemaStore]:
     """A schema store per environment of ``loaded``, for its
     ``kubernetesVersion``; a version the installed schemas do not cover is a
     ``SchemaError`` located at that field of the environment file."""
+    return stores_for(loaded.environments, crd_dir)
+
+
+def stores_for(
+    environments: Mapping[str, EnvironmentFile], crd_dir: Path
+) -> dict[str, SchemaStore]:
+    """``schema_stores`` of these environment files."""
     from modelrail.render.kubeschema import SchemaError, SchemaStore, version_problem
 
     stores = {}
-    for name, env in loaded.environments.items():
+    for name, env in environments.items():
         version = env.data["spec"]["kubernetesVersion"]
         try:
             stores[name] = SchemaStore(version, crd_dir)
@@ -116,34 +147,62 @@ def render(
     jobs: int = 1,
 ) -> Output:
     """Render the environments of ``inputs`` (``stores``: a schema store per
-    environment, for its Kubernetes version). ``jobs`` > 1 renders the models
-    in that many processes; the output is the same, byte for byte."""
+    environment, for its Kubernetes version), all of it, in memory. ``jobs``
+    > 1 renders the models in that many processes; the output is the same,
+    byte for byte."""
     from modelrail.render import parallel
+    from modelrail.render.records import Sources
 
+    sources = Sources(
+        inputs.repo,
+        templates,
+        {name: env.data for name, env in inputs.environments.items()},
+        stores,
+    )
     out = Output(environments=tuple(inputs.scope))
-    out.files[MARKER] = MARKER_TEXT
     tasks = [
         (env_name, index)
         for env_name in inputs.scope
         for index in range(len(inputs.models.get(env_name, ())))
     ]
-    made = parallel.run(render_model, tasks, (inputs, templates, stores), jobs)
+    made = parallel.run(render_model, tasks, (inputs, templates, stores, sources), jobs)
+    shares: dict[str, list[Share]] = {}
     for env_name in inputs.scope:
-        env = inputs.environments[env_name]
-        kinds: set[tuple[str, str]] = set()
         for index in range(len(inputs.models.get(env_name, ()))):
             one = made[env_name, index]
             out.files.update(one.files)
             out.apps += 1
             out.resources += one.resources
-            kinds.update(one.kinds)
-        teams = routing.configs(
-            env.data, [m.doc.data for m in inputs.models.get(env_name, ())]
-        )
+            shares.setdefault(env_name, []).append(Share.of(one.record))
+    out.files.update(
+        surroundings(inputs.environments, inputs.scope, shares, templates, stores)
+    )
+    out.files = dict(sorted(out.files.items()))
+    return out
+
+
+def surroundings(
+    environments: Mapping[str, EnvironmentFile],
+    scope: Sequence[str],
+    shares: Mapping[str, Sequence[Share]],
+    templates: Templates,
+    stores: Mapping[str, SchemaStore],
+) -> dict[str, str]:
+    """Every file but the models' folders: the marker, each environment's
+    ``_alerting/`` and ``_argocd/`` (from what its models ``shares``), and
+    the ``_bootstrap/`` of each cluster (all environments count)."""
+    files = {MARKER: MARKER_TEXT}
+    for env_name in scope:
+        env = environments[env_name]
+        mine = shares.get(env_name, ())
+        kinds: set[tuple[str, str]] = set()
+        for share in mine:
+            kinds.update(share.kinds)
+        teams = routing.configs_of(env.data, [(s.team, s.contacts) for s in mine])
         if teams:
             planned = plan_alerting(env.data, env.source, teams)
             kinds.update((_group(p.api_version), p.kind) for p in planned)
-            out.files.update(
+            files.update(
                 _render_folder(
                     f"{env_name}/{ALERTING}",
                     planned,
@@ -153,7 +212,7 @@ def render(
                 )
             )
         planned = plan_argocd(env.data, env.source, sorted(kinds), bool(teams))
-        out.files.update(
+        files.update(
             _render_folder(
                 f"{env_name}/{ARGOCD}",
                 planned,
@@ -162,42 +221,74 @@ def render(
                 env.doc.locate("/metadata/name"),
             )
         )
-    for cluster, members in inputs.clusters().items():
-        first = inputs.environments[members[0]]
-        planned = plan_bootstrap(
-            cluster, [inputs.environments[m].data for m in members]
-        )
-        out.files.update(
+    for cluster, members in clusters(environments).items():
+        first = environments[members[0]]
+        planned = plan_bootstrap(cluster, [environments[m].data for m in members])
+        files.update(
             _render_folder(
                 f"{BOOTSTRAP}/{cluster}",
                 planned,
                 templates,
-                stores.get(members[0]) or stores[inputs.scope[0]],
+                stores.get(members[0]) or stores[scope[0]],
                 first.doc.locate("/spec/cluster/name"),
                 extra=[f"../../{m}/{ARGOCD}" for m in members],
             )
         )
-    return out
+    return files
 
 
 def render_model(
     task: tuple[str, int],
-    state: tuple[Inputs, Templates, Mapping[str, SchemaStore]],
+    state: tuple[Inputs, Templates, Mapping[str, SchemaStore], Sources],
 ) -> Made:
     """The folder of the ``index``-th model of environment ``env_name``."""
-    inputs, templates, stores = state
+    inputs, templates, stores, sources = state
     env_name, index = task
     model = inputs.models[env_name][index]
-    planned = plan_model(model, inputs.environments[env_name].data, templates)
+    return render_app(
+        model, env_name, inputs.environments[env_name].data, templates, stores, sources
+    )
+
+
+def render_app(
+    model: Model,
+    env_name: str,
+    env: Mapping[str, Any],
+    templates: Templates,
+    stores: Mapping[str, SchemaStore],
+    sources: Sources,
+) -> Made:
+    """One model's folder, its ``render.sum`` included."""
+    from modelrail.render.records import RECORD, RenderSum, made_by, sha256
+
+    templates.consulted.clear()
+    folder = f"{env_name}/{model.name}"
+    planned = plan_model(model, env, templates)
     files = _render_folder(
-        f"{env_name}/{model.name}",
+        folder,
         planned,
         templates,
         stores[env_name],
         model.doc.locate("/metadata/name"),
     )
+    record = RenderSum(
+        made_by(),
+        sources.inputs(
+            model.source,
+            env_name,
+            sorted(templates.consulted),
+            sorted({(p.api_version, p.kind) for p in planned}),
+        ),
+        tuple(
+            (path.rpartition("/")[2], sha256(text.encode("utf-8")))
+            for path, text in files.items()
+        ),
+        model.doc.data["metadata"]["team"],
+        routing.addresses(model.doc.data),
+    )
+    files[f"{folder}/{RECORD}"] = record.text(folder)
     kinds = frozenset((_group(p.api_version), p.kind) for p in planned)
-    return Made(files, kinds, len(planned))
+    return Made(files, kinds, len(planned), record)
 
 
 @dataclass(frozen=True, slots=True)

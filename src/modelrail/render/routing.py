@@ -102,16 +102,26 @@ def _fan_out(receivers: tuple[str, ...]) -> list[dict[str, Any]]:
 
 def contacts(specs: list[Mapping[str, Any]], team: str) -> list[str]:
     """The email addresses in the ``metadata.contacts`` of ``team``'s specs."""
+    return gathered(
+        [(spec["metadata"]["team"], addresses(spec)) for spec in specs], team
+    )
+
+
+def addresses(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """The email addresses among a spec's ``metadata.contacts`` (``oncall``,
+    ``escalation``): what the routing of its team takes from it."""
+    meta = spec["metadata"]
     found: list[str] = []
-    for spec in specs:
-        meta = spec["metadata"]
-        if meta["team"] != team:
-            continue
-        for role in ("oncall", "escalation"):
-            value = meta.get("contacts", {}).get(role)
-            if isinstance(value, str) and _EMAIL.match(value) and value not in found:
-                found.append(value)
-    return sorted(found)
+    for role in ("oncall", "escalation"):
+        value = meta.get("contacts", {}).get(role)
+        if isinstance(value, str) and _EMAIL.match(value) and value not in found:
+            found.append(value)
+    return tuple(found)
+
+
+def gathered(teams: Sequence[tuple[str, Sequence[str]]], team: str) -> list[str]:
+    """The addresses of ``team`` among (team, addresses) pairs, one each, sorted."""
+    return sorted({a for name, found in teams if name == team for a in found})
 
 
 def _receiver(kind: str, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,11 +240,21 @@ def configs(
     """Team -> the ``spec`` of its AlertmanagerConfig, for every team the
     environment's ``spec.alerting`` declares ({} without it); ``specs``: the
     environment's specs (their contacts)."""
+    return configs_of(
+        env, [(spec["metadata"]["team"], addresses(spec)) for spec in specs]
+    )
+
+
+def configs_of(
+    env: Mapping[str, Any], teams: Sequence[tuple[str, Sequence[str]]]
+) -> dict[str, dict[str, Any]]:
+    """``configs`` from what each spec gives the routing: (its team, its
+    ``addresses``), as a spec's ``render.sum`` keeps them."""
     alerting = env["spec"].get("alerting")
     if alerting is None:
         return {}
     rollback = alerting.get("rollback")
     return {
-        team: team_spec(team, receivers, rollback, contacts(specs, team))
+        team: team_spec(team, receivers, rollback, gathered(teams, team))
         for team, receivers in sorted(alerting["teams"].items())
     }

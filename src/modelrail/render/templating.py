@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,6 +67,9 @@ class Templates:
 
     folder: Path
     display: str  # the folder as shown in messages, relative to the repository
+    # the names asked for (exists, render) since it was last cleared: what a
+    # rendered folder was made from (``render/records``)
+    consulted: set[str] = field(default_factory=set, compare=False, repr=False)
 
     @cached_property
     def environment(self) -> jinja2.Environment:
@@ -101,12 +104,14 @@ class Templates:
         return env
 
     def exists(self, name: str) -> bool:
+        self.consulted.add(name)
         return (self.folder / name).is_file()
 
     def render(self, name: str, values: dict[str, Any]) -> str:
         """The text of template ``name`` with ``values``; TemplateFailure if it fails."""
         import jinja2
 
+        self.consulted.add(name)
         try:
             template = self.environment.get_template(name)
             return template.render(values)

@@ -41,28 +41,48 @@ class Difference:
     state: str  # changed | missing | extra
 
 
+def listing(out: Path) -> dict[str, bool]:
+    """What is under ``out``, without reading it: relative path -> whether it
+    is a regular file (a symbolic link, a FIFO... is never what render
+    writes). {} if ``out`` does not exist."""
+    found: dict[str, bool] = {}
+    if not out.is_dir():
+        return found
+    stack = [("", os.fspath(out))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    rel = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((rel + "/", entry.path))
+                    else:
+                        found[rel] = entry.is_file(follow_symlinks=False)
+        except OSError as exc:
+            raise ModelrailError(
+                f"cannot read {folder}: {exc.strerror or exc}"
+            ) from exc
+    return dict(sorted(found.items()))
+
+
+def read(path: Path) -> bytes:
+    """A rendered file's bytes; a ModelrailError that names it if it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise ModelrailError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
 def existing(out: Path) -> dict[str, bytes | None]:
     """What is under ``out``: each regular file's bytes by relative path, and
     None for anything else (a symbolic link, a FIFO...), which is never what
     render writes. {} if ``out`` does not exist."""
-    found: dict[str, bytes | None] = {}
-    if not out.is_dir():
-        return found
-    for folder, dirs, names in os.walk(out):
-        base = Path(folder)
-        for name in [*names, *(d for d in dirs if (base / d).is_symlink())]:
-            path = base / name
-            rel = path.relative_to(out).as_posix()
-            if path.is_symlink() or not path.is_file():
-                found[rel] = None
-                continue
-            try:
-                found[rel] = path.read_bytes()
-            except OSError as exc:
-                raise ModelrailError(
-                    f"cannot read {path}: {exc.strerror or exc}"
-                ) from exc
-    return dict(sorted(found.items()))
+    return {
+        rel: read(out / rel) if regular else None
+        for rel, regular in listing(out).items()
+    }
 
 
 def _compare(
@@ -88,6 +108,70 @@ def differences(
     """How ``out`` differs from ``files``, byte for byte. Paths under a top
     folder of ``keep`` (environments out of scope) are not compared."""
     return _compare(out, files, keep)[0]
+
+
+def prepare(out: Path, keep: tuple[str, ...] = ()) -> tuple[Path, Path]:
+    """Get ready to replace ``out`` (followed if it is a link): what an
+    interrupted render left is undone, a folder that is not ours refused,
+    and a fresh folder made next to it, holding the top folders of ``keep``
+    copied from ``out``. Returns (``out`` resolved, the fresh folder): fill
+    the fresh folder (``put``, ``link``), then ``finish`` or ``discard`` it."""
+    out = Path(os.path.realpath(out))
+    _recover(out)
+    _refuse_foreign(out)
+    parent = out.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW}", dir=parent))
+        os.chmod(staging, 0o777 & ~_umask())
+        for top in keep:
+            if (out / top).is_dir():
+                shutil.copytree(out / top, staging / top)
+    except OSError as exc:
+        raise ModelrailError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    return out, staging
+
+
+def put(staging: Path, rel: str, text: str, old: Path | None = None) -> None:
+    """Write ``text`` as ``rel`` in ``staging``; with ``old`` (a file of the
+    old tree holding exactly that text), hard-link it instead."""
+    path = staging / rel
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if old is not None and _link(old, path):
+            return
+        with path.open("w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ModelrailError(f"cannot write the rendered files: {reason}") from exc
+
+
+def link(staging: Path, rel: str, old: Path) -> None:
+    """Put the old tree's file ``old`` as ``rel`` in ``staging`` unchanged."""
+    path = staging / rel
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not _link(old, path):
+            shutil.copyfile(old, path)
+    except OSError as exc:
+        raise ModelrailError(
+            f"cannot write the rendered files: {exc.strerror or exc}"
+        ) from exc
+
+
+def finish(staging: Path, out: Path) -> None:
+    """Swap the filled ``staging`` in as ``out``, synced to disk first."""
+    try:
+        _sync(staging)
+        _swap(staging, out)
+    except BaseException:
+        discard(staging)
+        raise
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def replace(out: Path, files: dict[str, str], keep: tuple[str, ...] = ()) -> int:
