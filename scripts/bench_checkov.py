@@ -50,7 +50,7 @@ PEAK_RATIO_GOAL = 0.1
 
 # what a platform key in the environment would make checkov do (reach the
 # platform, upload results): never, in a benchmark
-_PLATFORM_ENV = ("BC_API_KEY", "PRISMA_API_URL", "BC_API_URL", "PRISMA_API_KEY")
+_PLATFORM_ENV = ("BC_API_KEY", "BC_API_URL", "PRISMA_API_URL")
 
 
 def checkov_command(checkov: str, rendered: Path) -> list[str]:
