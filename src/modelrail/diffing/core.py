@@ -76,6 +76,11 @@ def diff(
                 if base.error and plan is not None:
                     # nothing of the base to compare with: all of the head shows
                     head = head_side(repo, envs, judged, jobs)
+                elif plan is not None:
+                    head, base = _surround(
+                        plan, repo, head, materialised, base, envs, jobs,
+                        crds if same else None,
+                    )  # fmt: skip
     label = f"{ref} ({history.commit[:12]})"
     return compare(ref, base, head, label)
 
@@ -111,20 +116,60 @@ def _plan(
         for key in {*ours.apps, *theirs.apps}
         if ours.apps.get(key) != theirs.apps.get(key)
     )
-    surround = bool(apps) or any(
-        ours.environments.get(env) != theirs.environments.get(env)
+    environments = frozenset(
+        env
         for env in {*ours.environments, *theirs.environments}
+        if ours.environments.get(env) != theirs.environments.get(env)
     )
-    shares: dict[tuple[str, str], Share] = {}
-    if surround:
-        unchanged = {key for key in ours.apps if key not in apps}
-        shares = {
-            key: share
-            for key, share in pipeline.trusted_shares(repo, envs).items()
-            if key in unchanged
+    return Partial(apps, environments)
+
+
+def _surround(
+    plan: Partial,
+    repo: Repository,
+    head: Side,
+    base_repo: Repository,
+    base: Side,
+    envs: tuple[str, ...],
+    jobs: int,
+    crd_dir: Path | None,
+) -> tuple[Side, Side]:
+    """Both sides with the environments' folders where they may differ: an
+    environment whose own inputs differ, or where a model that changed gives
+    it something else (kinds, team, contacts; a model added or removed)."""
+    from modelrail.diffing.side import surround
+    from modelrail.render import pipeline
+
+    wanted = sorted(
+        {
+            *plan.environments,
+            *(
+                env
+                for env, name in plan.apps
+                if head.shares.get((env, name)) != base.shares.get((env, name))
+            ),
         }
-        missing = unchanged - shares.keys()
-        if missing:  # no record to trust: rendered here, for their shares only
-            _, _, made = pipeline.build_some(repo, envs, missing, None, jobs=jobs)
-            shares.update(made)
-    return Partial(apps, shares, surround)
+    )
+    if not wanted:
+        return head, base
+    scope = tuple(wanted)
+    unchanged = {key for key in pipeline.keys(repo, scope).apps if key not in plan.apps}
+    shares: dict[tuple[str, str], Share] = {
+        key: share
+        for key, share in pipeline.trusted_shares(repo, scope).items()
+        if key in unchanged
+    }
+    missing = unchanged - shares.keys()
+    if missing:  # no render.sum to trust: rendered here, for their shares only
+        shares.update(pipeline.build_some(repo, scope, missing, jobs=jobs)[2])
+    known = set(base_repo.environment_names())
+    return (
+        surround(head, repo, scope, shares),
+        surround(
+            base,
+            base_repo,
+            tuple(e for e in scope if e in known),
+            shares,
+            crd_dir=crd_dir,
+        ),
+    )

@@ -9,6 +9,7 @@ such (:func:`base_side`).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,18 +36,18 @@ class Side:
     error: str = ""  # why it does not render
     check_error: str = ""  # why it cannot be checked
     crashes: tuple[str, ...] = ()
+    # with a Partial: what each model rendered gives its environment
+    shares: Mapping[tuple[str, str], Share] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Partial:
     """What to render on each side when only part of the repository changed:
-    the models whose inputs differ (on the side that has them), and what
-    each other model gives its environment (equal on both sides), for the
-    environments' own folders; ``surround`` False: those are equal too."""
+    the models whose inputs differ (on the side that has them), and the
+    environments whose own inputs differ."""
 
     apps: frozenset[tuple[str, str]]
-    shares: Mapping[tuple[str, str], Share]
-    surround: bool
+    environments: frozenset[str]
 
 
 def head_side(
@@ -59,10 +60,14 @@ def head_side(
     """The working tree: a render error is raised, as ``render`` raises it."""
     from modelrail.check.runner import run
 
-    files, specs = render_files(repo, envs, jobs, plan=plan)
+    files, specs, shares = render_files(repo, envs, jobs, plan=plan)
     report = run(repo, (), envs, options)
     return Side(
-        files, specs, report.findings, crashes=tuple(str(c) for c in report.crashes)
+        files,
+        specs,
+        report.findings,
+        crashes=tuple(str(c) for c in report.crashes),
+        shares=shares,
     )
 
 
@@ -95,11 +100,14 @@ def base_side(
         return Side()
     files: Mapping[str, str] = {}
     specs: Mapping[tuple[str, str], Mapping[str, Any]] = {}
+    shares: Mapping[tuple[str, str], Share] = {}
     error = check_error = ""
     # The base was written for the engine of its day: whatever it makes this
     # one do is the base's problem to report, never the end of the diff.
     try:
-        files, specs = render_files(repo, wanted, jobs, crd_dir=crd_dir, plan=plan)
+        files, specs, shares = render_files(
+            repo, wanted, jobs, crd_dir=crd_dir, plan=plan
+        )
     except (ModelrailError, TemplateFailure) as exc:
         error = shown(exc) + _first_findings(exc)
     except Exception as exc:  # noqa: BLE001 - see above
@@ -115,7 +123,7 @@ def base_side(
     else:
         findings = report.findings
         crashes = tuple(_relative(str(c), str(repo.root)) for c in report.crashes)
-    return Side(files, specs, findings, error, check_error, crashes)
+    return Side(files, specs, findings, error, check_error, crashes, shares)
 
 
 def render_files(
@@ -125,29 +133,57 @@ def render_files(
     *,
     crd_dir: Path | None = None,
     plan: Partial | None = None,
-) -> tuple[dict[str, str], dict[tuple[str, str], Mapping[str, Any]]]:
+) -> tuple[
+    dict[str, str],
+    dict[tuple[str, str], Mapping[str, Any]],
+    dict[tuple[str, str], Share],
+]:
     """What ``modelrail render`` would write (path under rendered/ -> text),
-    and the specs it rendered; ``crd_dir`` defaults to schemas/crds/. With a
-    ``plan``, only what it names (the rest is the same on both sides)."""
+    the specs it rendered, and (with a ``plan``) what each model gives its
+    environment; ``crd_dir`` defaults to schemas/crds/. With a ``plan``, only
+    its models (the environments' folders: ``surround``)."""
     from modelrail.render import pipeline
-    from modelrail.render.records import RECORD
-
-    def manifests(files: Mapping[str, str]) -> dict[str, str]:
-        # a folder's render.sum is bookkeeping, not something Argo CD applies
-        return {p: t for p, t in files.items() if not p.endswith(f"/{RECORD}")}
 
     if plan is not None:
-        files, some, _ = pipeline.build_some(
-            repo,
-            envs,
-            set(plan.apps),
-            plan.shares if plan.surround else None,
-            jobs=jobs,
-            crd_dir=crd_dir,
+        files, some, made = pipeline.build_some(
+            repo, envs, set(plan.apps), jobs=jobs, crd_dir=crd_dir
         )
-        return manifests(files), some
+        return manifests(files), some, made
     output, specs = pipeline.build_with_specs(repo, envs, jobs=jobs, crd_dir=crd_dir)
-    return manifests(output.files), dict(specs)
+    return manifests(output.files), dict(specs), {}
+
+
+def manifests(files: Mapping[str, str]) -> dict[str, str]:
+    """``files`` without the folders' ``render.sum``: bookkeeping, not
+    something Argo CD applies."""
+    from modelrail.render.records import RECORD
+
+    return {p: t for p, t in files.items() if not p.endswith(f"/{RECORD}")}
+
+
+def surround(
+    side: Side,
+    repo: Repository,
+    envs: tuple[str, ...],
+    shares: Mapping[tuple[str, str], Share],
+    *,
+    crd_dir: Path | None = None,
+) -> Side:
+    """``side`` with the folders of ``envs`` (and the bootstrap) rendered
+    from ``shares`` and its own models' shares; a failure is the side's
+    error, as in ``base_side``."""
+    from modelrail.render import pipeline
+
+    try:
+        files = pipeline.surround_files(
+            repo, envs, {**shares, **side.shares}, crd_dir=crd_dir
+        )
+    except pipeline.FAILURES as exc:
+        return dataclasses.replace(
+            side,
+            error=_relative(str(exc), str(repo.root)) + _first_findings(exc),
+        )
+    return dataclasses.replace(side, files={**side.files, **manifests(files)})
 
 
 def _first_findings(exc: Exception, limit: int = 3) -> str:

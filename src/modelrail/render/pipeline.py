@@ -215,6 +215,8 @@ class _Job:
     staging: Path | None  # None: compare only
     full: bool
     raising: bool = False
+    # the records of the folders trusted (in this process)
+    records: dict[str, RenderSum] = dataclasses.field(default_factory=dict)
 
 
 def sync(
@@ -338,7 +340,7 @@ def _app(source: SourceFile, job: _Job) -> _Done:
     compared with the old one (and put in the new tree when writing)."""
     from modelrail.render import tree
     from modelrail.render.inputs import load_model
-    from modelrail.render.records import RECORD, parse, sha256
+    from modelrail.render.records import RECORD
     from modelrail.render.renderer import render_app
     from modelrail.render.tree import Difference
 
@@ -346,26 +348,11 @@ def _app(source: SourceFile, job: _Job) -> _Done:
     folder = f"{env}/{source.path.stem}"
     old = job.old.get(folder, {})
     where = job.out / folder
-    if not job.full and old.get(RECORD):
-        try:
-            text = tree.read(where / RECORD).decode("utf-8")
-        except (ModelrailError, UnicodeError):
-            text = ""
-        record = parse(text, folder) if text else None
-        if (
-            record is not None
-            and old.keys() == {RECORD, *(name for name, _ in record.files)}
-            and all(old.values())
-            and job.sources.fresh(record, source.display, env)
-            and all(
-                sha256(tree.read(where / name)) == digest
-                for name, digest in record.files
-            )
-        ):
-            if job.staging is not None:
-                for name in old:
-                    tree.link(job.staging, f"{folder}/{name}", where / name)
-            return _Done(record, tuple(sorted(old)))
+    if not job.full and old.get(RECORD) and _trusted(job, source, folder, old):
+        if job.staging is not None:
+            for name in old:
+                tree.link(job.staging, f"{folder}/{name}", where / name)
+        return _Done(job.records[folder], tuple(sorted(old)))
     model, problems = load_model(source, job.schemas, job.environments, job.folders)
     if model is None:
         return _Done(problems=tuple(problems))
@@ -403,6 +390,37 @@ def _app(source: SourceFile, job: _Job) -> _Done:
         made.resources,
         rendered=True,
     )
+
+
+def _trusted(
+    job: _Job, source: SourceFile, folder: str, old: Mapping[str, bool]
+) -> bool:
+    """Whether the folder's ``render.sum`` reads back exactly, names today's
+    inputs, and lists exactly the folder's files with their sums. (Paths
+    as strings here: it runs for every file of the tree.)"""
+    from modelrail.render import tree
+    from modelrail.render.records import RECORD, parse, sha256
+
+    where = f"{job.out}/{folder}/"
+    try:
+        record = parse(tree.read(where + RECORD).decode("utf-8"), folder)
+    except (ModelrailError, UnicodeError):
+        return False
+    if (
+        record is None
+        or len(old) != len(record.files) + 1
+        or not all(old.get(name) for name, _ in record.files)
+        or not job.sources.fresh(record, source.display, source.environment)
+    ):
+        return False
+    for name, digest in record.files:
+        try:
+            if sha256(tree.read(where + name)) != digest:
+                return False
+        except ModelrailError:
+            return False
+    job.records[folder] = record
+    return True
 
 
 def _surroundings(
@@ -515,7 +533,6 @@ def build_some(
     repo: Repository,
     envs: tuple[str, ...],
     wanted: set[tuple[str, str]],
-    shares: Mapping[tuple[str, str], Share] | None,
     *,
     jobs: int | None = None,
     crd_dir: Path | None = None,
@@ -524,16 +541,16 @@ def build_some(
     dict[tuple[str, str], Mapping[str, Any]],
     dict[tuple[str, str], Share],
 ]:
-    """The folders of the ``wanted`` models only (files, their specs, their
-    shares), and with ``shares`` (what every other model of the environments
-    in scope gives them) the files outside the models' folders too."""
+    """The folders of the ``wanted`` models only: their files, their specs,
+    and what each gives its environment (``surround_files`` makes the
+    environments' folders from that)."""
     from modelrail.render import parallel
     from modelrail.render.records import Sources
-    from modelrail.render.renderer import Share, stores_for, surroundings, templates_of
+    from modelrail.render.renderer import Share, stores_for, templates_of
     from modelrail.repository.loader import paused_gc
 
     with paused_gc():
-        scope, files = select(repo, (), envs)
+        _, files = select(repo, (), envs)
         schemas = SchemaSet(repo.schemas_dir)
         folders = tuple(repo.environment_names())
         environments, findings, loaded = load_environments(repo, schemas)
@@ -569,11 +586,6 @@ def build_some(
             out.update(result.files)
             specs[key] = data
             made[key] = Share.of(result.record)
-        if shares is not None:
-            every: dict[str, list[Share]] = {}
-            for (env, _), share in sorted({**shares, **made}.items()):
-                every.setdefault(env, []).append(share)
-            out.update(surroundings(environments, scope, every, templates, stores))
     return dict(sorted(out.items())), specs, made
 
 
@@ -653,3 +665,30 @@ def trusted_shares(
         if record is not None and sources.fresh(record, source.display, env):
             out[env, source.path.stem] = Share.of(record)
     return out
+
+
+def surround_files(
+    repo: Repository,
+    envs: tuple[str, ...],
+    shares: Mapping[tuple[str, str], Share],
+    *,
+    crd_dir: Path | None = None,
+) -> dict[str, str]:
+    """The files outside the models' folders for the environments ``envs``
+    (and every cluster's bootstrap), from what each model ``shares``."""
+    from modelrail.render.renderer import stores_for, surroundings, templates_of
+
+    schemas = SchemaSet(repo.schemas_dir)
+    folders = tuple(repo.environment_names())
+    environments, findings, loaded = load_environments(repo, schemas)
+    documents = {name: env.doc for name, env in environments.items()}
+    findings.extend(consistency.check(loaded, documents, folders))
+    errors = sorted(f for f in findings if f.severity is Severity.ERROR)
+    if errors:
+        raise BadInput(errors)
+    stores = stores_for(environments, crd_dir or repo.crds_dir)
+    every: dict[str, list[Share]] = {}
+    for (env, _), share in sorted(shares.items()):
+        if env in envs:
+            every.setdefault(env, []).append(share)
+    return surroundings(environments, envs, every, templates_of(repo.root), stores)

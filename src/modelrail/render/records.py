@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -57,7 +56,6 @@ RECORD = "render.sum"
 # the libraries whose code shapes the text of rendered files (modelrail first)
 TOOLCHAIN = ("modelrail", "grafana-foundation-sdk", "jinja2", "kubernetes-validate")
 DATA = " (data)"  # the label suffix of an input digested by its data
-_SUM = re.compile(r"([0-9a-f]{64})  (\S.*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +90,13 @@ def parse(text: str, folder: str) -> RenderSum | None:
     """The record ``text`` holds for ``folder``; None unless it is exactly
     what render writes (a hand edit, a damaged file: the folder is then
     rendered again and compared)."""
-    record = _parse(text)
+    body, sep, last = text[:-1].rpartition("\n")
+    if not sep or not last.startswith("# record ") or not text.endswith("\n"):
+        return None
+    body += "\n"
+    if last[9:] != sha256(body.encode("utf-8")):  # its own sum: edited since
+        return None
+    record = _parse(body)
     return record if record is not None and record.text(folder) == text else None
 
 
@@ -102,24 +106,22 @@ def _parse(text: str) -> RenderSum | None:
     files: list[tuple[str, str]] = []
     contacts: list[str] = []
     for line in text.splitlines():
-        if line.startswith("# made-by "):
-            made_by = line[10:]
-        elif line.startswith("# from "):
-            match = _SUM.fullmatch(line[7:])
-            if match is None:
-                return None
-            inputs.append((match[2], match[1]))
-        elif line.startswith("# team "):
-            team = line[7:]
-        elif line.startswith("# contact "):
-            contacts.append(line[10:])
-        elif line.startswith("# record "):
-            break
-        elif not line.startswith("#"):
-            match = _SUM.fullmatch(line)
-            if match is None:
-                return None
-            files.append((match[2], match[1]))
+        if line.startswith("# "):
+            word, _, rest = line[2:].partition(" ")
+            if word == "from":
+                if rest[64:66] != "  ":
+                    return None
+                inputs.append((rest[66:], rest[:64]))
+            elif word == "made-by":
+                made_by = rest
+            elif word == "team":
+                team = rest
+            elif word == "contact":
+                contacts.append(rest)
+        elif line[64:66] == "  " and len(line) > 66:
+            files.append((line[66:], line[:64]))
+        else:
+            return None
     if not made_by or not team or not inputs:
         return None
     return RenderSum(made_by, tuple(inputs), tuple(files), team, tuple(contacts))

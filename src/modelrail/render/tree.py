@@ -66,7 +66,7 @@ def listing(out: Path) -> dict[str, bool]:
     return dict(sorted(found.items()))
 
 
-def read(path: Path) -> bytes:
+def read(path: Path | str) -> bytes:
     """A rendered file's bytes; a ModelrailError that names it if it cannot be read."""
     try:
         with open(path, "rb") as handle:
