@@ -350,8 +350,7 @@ def _app(source: SourceFile, job: _Job) -> _Done:
     where = job.out / folder
     if not job.full and old.get(RECORD) and _trusted(job, source, folder, old):
         if job.staging is not None:
-            for name in old:
-                tree.link(job.staging, f"{folder}/{name}", where / name)
+            tree.link_folder(job.staging, folder, old, where)
         return _Done(job.records[folder], tuple(sorted(old)))
     model, problems = load_model(source, job.schemas, job.environments, job.folders)
     if model is None:
@@ -371,18 +370,20 @@ def _app(source: SourceFile, job: _Job) -> _Done:
         return _Done(failed=True)
     differences: list[Difference] = []
     names: list[str] = []
+    same: set[str] = set()
+    prefix = f"{job.out}/{folder}/"
     for path, text in made.files.items():
         name = path.rpartition("/")[2]
         names.append(name)
-        same = False
-        if name in old:
-            same = old[name] and tree.read(where / name) == text.encode("utf-8")
-            if not same:
-                differences.append(Difference(path, "changed"))
-        else:
+        if name not in old:
             differences.append(Difference(path, "missing"))
-        if job.staging is not None:
-            tree.put(job.staging, path, text, where / name if same else None)
+        elif old[name] and tree.read(prefix + name) == text.encode("utf-8"):
+            same.add(name)
+        else:
+            differences.append(Difference(path, "changed"))
+    if job.staging is not None:
+        mine = {path.rpartition("/")[2]: text for path, text in made.files.items()}
+        tree.put_folder(job.staging, folder, mine, where, same)
     return _Done(
         made.record,
         tuple(sorted(names)),

@@ -166,6 +166,7 @@ class Sources:
     stores: Mapping[str, SchemaStore]
     _digests: dict[str, str | None] = field(default_factory=dict)
     _closures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _schemas: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
 
     # --- labels of an app's inputs ----------------------------------------------
 
@@ -188,7 +189,10 @@ class Sources:
             labels.update(self.template_closure(name))
         store = self.stores[environment]
         for api_version, kind in kinds:
-            label = schema_label(store, api_version, kind, self.repo)
+            key = (environment, api_version, kind)
+            if key not in self._schemas:
+                self._schemas[key] = schema_label(store, api_version, kind)
+            label = self._schemas[key]
             if label is not None:
                 labels.add(label)
         out = []
@@ -283,9 +287,7 @@ class Sources:
 KUBERNETES = "kubernetes-validate"  # a core kind's schema, in that package
 
 
-def schema_label(
-    store: SchemaStore, api_version: str, kind: str, repo: Repository
-) -> str | None:
+def schema_label(store: SchemaStore, api_version: str, kind: str) -> str | None:
     """The input label of the schema a manifest of that kind is validated
     against: ``kubernetes-validate/<version folder>/<file>``, or
     ``schemas/crds/<group>/<file>`` wherever the CRD folder is (its content

@@ -25,6 +25,10 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 from modelrail.errors import ModelrailError
 from modelrail.render.renderer import MARKER, MARKER_TEXT
@@ -147,13 +151,36 @@ def put(staging: Path, rel: str, text: str, old: Path | None = None) -> None:
         raise ModelrailError(f"cannot write the rendered files: {reason}") from exc
 
 
-def link(staging: Path, rel: str, old: Path) -> None:
-    """Put the old tree's file ``old`` as ``rel`` in ``staging`` unchanged."""
-    path = staging / rel
+def put_folder(
+    staging: Path, folder: str, files: dict[str, str], old: Path, same: set[str]
+) -> None:
+    """``put`` each of ``files`` (name -> text) into ``folder`` of
+    ``staging``; the names in ``same`` hold exactly what ``old`` (the folder
+    in the old tree) holds: they are hard-linked from there."""
+    into = os.path.join(staging, folder)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not _link(old, path):
-            shutil.copyfile(old, path)
+        os.makedirs(into, exist_ok=True)
+        for name, text in files.items():
+            target = os.path.join(into, name)
+            if name in same and _link(os.path.join(old, name), target):
+                continue
+            with open(target, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ModelrailError(f"cannot write the rendered files: {reason}") from exc
+
+
+def link_folder(staging: Path, folder: str, names: Iterable[str], old: Path) -> None:
+    """Hard-link (or copy) the files ``names`` of ``old`` into ``folder`` of
+    ``staging``, unchanged."""
+    into = os.path.join(staging, folder)
+    try:
+        os.makedirs(into, exist_ok=True)
+        for name in names:
+            source, target = os.path.join(old, name), os.path.join(into, name)
+            if not _link(source, target):
+                shutil.copyfile(source, target)
     except OSError as exc:
         raise ModelrailError(
             f"cannot write the rendered files: {exc.strerror or exc}"
@@ -228,7 +255,7 @@ def _fill(
         raise ModelrailError(f"cannot write the rendered files: {reason}") from exc
 
 
-def _link(source: Path, target: Path) -> bool:
+def _link(source: Path | str, target: Path | str) -> bool:
     try:
         os.link(source, target)
     except OSError:
