@@ -262,6 +262,8 @@ class _Specs:
         self.options = options
         self.peers = peers
         self._active: dict[str, list[Active]] = {}
+        # (environment, spec type) -> the IDs of the policies that judge it
+        self._judging: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def active(self, environment: str) -> list[Active]:
         """The policies on in ``environment`` (a valid one), activated once."""
@@ -302,12 +304,12 @@ class _Specs:
         found, crashed = evaluate(item.doc, env, active)
         out.crashes.extend(crashed)
         spec_type = item.doc.data["spec"]["type"]
-        out.evaluated.append(
-            (
-                item.doc.path,
-                tuple(a.policy.id for a in active if a.policy.applies_to(spec_type)),
+        key = (item.environment, spec_type)
+        if key not in self._judging:  # one tuple per environment and type
+            self._judging[key] = tuple(
+                a.policy.id for a in active if a.policy.applies_to(spec_type)
             )
-        )
+        out.evaluated.append((item.doc.path, self._judging[key]))
         name = item.doc.data["metadata"]["name"]
         out.checked.append((item.environment, name))
         book = self.books.get(item.environment)

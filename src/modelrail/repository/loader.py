@@ -512,7 +512,14 @@ class _Builder:
                     "only the last",
                     "remove one of the two, or merge them",
                 )
-            out[key] = self.build(value_node, depth + 1)
+            if (
+                not self.anchored
+                and type(value_node) is yaml.ScalarNode
+                and value_node.tag == _STR
+            ):
+                out[key] = value_node.value  # build()'s first case, inline
+            else:
+                out[key] = self.build(value_node, depth + 1)
         return out
 
     def key(self, key_node: yaml.Node) -> str:
