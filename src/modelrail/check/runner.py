@@ -372,24 +372,27 @@ def _profile_problem(
 
 class Peers:
     """The specs of the working tree for rules across environments: those of
-    the run, and any other read (and validated) on first use."""
+    the run, and any other read (and validated) on first use.
+
+    ``check`` judges model by model and forgets each model's documents: it
+    ``focus``es on the specs of the model being judged (those of the run
+    that a rule across environments asks for), and any other spec read from
+    disk keeps its answer, None too, for the rest of the run.
+    """
 
     def __init__(
         self, repo: Repository, schemas: SchemaSet, loaded: list[consistency.Loaded]
     ) -> None:
         self.repo = repo
         self.schemas = schemas
-        self._specs: dict[tuple[str, str], dict[str, Any] | None] = {
-            (item.environment, Path(item.doc.path).stem): item.doc.data
-            for item in loaded
-            if item.kind == "ModelDeployment"
-        }
+        self._run: dict[tuple[str, str], dict[str, Any]] = {}
+        self._read: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self.focus(loaded)
 
     def focus(self, loaded: list[consistency.Loaded]) -> None:
         """Know the specs of ``loaded`` (one model's, being judged) instead of
-        those known so far: a run judges model by model, and any other spec is
-        read again when asked for, the same file giving the same answer."""
-        self._specs = {
+        the run's specs known so far."""
+        self._run = {
             (item.environment, Path(item.doc.path).stem): item.doc.data
             for item in loaded
             if item.kind == "ModelDeployment"
@@ -397,7 +400,9 @@ class Peers:
 
     def spec(self, environment: str, name: str) -> dict[str, Any] | None:
         key = (environment, name)
-        if key not in self._specs:
+        if key in self._run:
+            return self._run[key]
+        if key not in self._read:
             data = None
             if environment in self.repo.environment_names():
                 for suffix in YAML_SUFFIXES:
@@ -408,5 +413,5 @@ class Peers:
                         )
                         data = doc.data if doc is not None else None
                         break
-            self._specs[key] = data
-        return self._specs[key]
+            self._read[key] = data
+        return self._read[key]
