@@ -215,7 +215,12 @@ def load_file(path: Path, display: str | None = None, **limits: int) -> Document
                     f"file is {_human(size)}, over the {_human(max_bytes)} limit",
                     "split the file or remove what does not belong in a spec",
                 )
-            raw = handle.read(max_bytes + 1)
+            # as many bytes as fstat says, and one more to see a file that
+            # grew since; only then on to the limit (asking for a whole
+            # MiB for every small file costs an allocation the size of it)
+            raw = handle.read(size + 1)
+            if len(raw) > size:
+                raw += handle.read(max_bytes + 1 - len(raw))
     except OSError as exc:
         raise LoadError(
             f"cannot read file: {exc.strerror or exc}",
