@@ -169,6 +169,8 @@ def _run(
     findings.extend(consistency.duplicates(declared))
     crashes.sort(key=lambda c: c.file)  # the order of one process: file by file
     for env_name, book in books.items():
+        if not book.valid:  # stale() judges valid waivers only: spare the listing
+            continue
         known = {
             f.path.stem for f in repo.files(env_name) if f.kind == "ModelDeployment"
         }
