@@ -99,6 +99,8 @@ class Spec:
 
     def section(self, name: str) -> Mapping[str, Any]:
         value = self.body.get(name)
+        if type(value) is dict:  # what the loader makes: no ABC check needed
+            return value
         return value if isinstance(value, Mapping) else EMPTY
 
     model = property(lambda self: self.section("model"))

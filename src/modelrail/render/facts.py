@@ -76,6 +76,20 @@ _UNPORTABLE = re.compile(
 
 def check_portable(doc: Document) -> None:
     """Refuse a spec value that the tools downstream cannot carry intact."""
+    # First every value at once (a line break is portable): the usual clean
+    # spec is told without building a pointer for each value.
+    values: list[str] = []
+    nodes: list[Any] = [doc.data]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, str):
+            values.append(node)
+        elif isinstance(node, dict):
+            nodes.extend(node.values())
+        elif isinstance(node, list):
+            nodes.extend(node)
+    if _UNPORTABLE.search("\n".join(values)) is None:
+        return
     stack: list[tuple[str, Any]] = [("", doc.data)]
     while stack:
         pointer, node = stack.pop()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from modelrail.findings import Finding, Severity
+from modelrail.findings import Finding, Location, Severity
 from modelrail.rules import (
     ARGOCD_CLASH,
     DUPLICATE_NAME,
@@ -49,28 +49,58 @@ def check(
     environment folder (an invalid environment file is reported on its own;
     it still names an environment).
     """
-    seen: dict[tuple[str, str], str] = {}
     for item in loaded:
-        yield from _folder_and_name(item)
-        if item.kind == "ModelDeployment":
-            name = item.doc.data["metadata"]["name"]
-            key = (item.environment, name)
-            if key in seen:
-                yield _finding(
-                    item.doc,
-                    "/metadata/name",
-                    DUPLICATE_NAME,
-                    f"a model named {name!r} is already declared in {seen[key]}",
-                    "give each model of an environment its own name and file",
-                )
-            else:
-                seen[key] = item.doc.path
+        yield from file_problems(item)
+    yield from duplicates(
+        [declared(item) for item in loaded if item.kind == "ModelDeployment"]
+    )
     reported = {i.doc.path for i in loaded}
     yield from _promotions(environments, folders, reported)
     yield from _argocd(environments, reported)
 
 
-def _folder_and_name(item: Loaded) -> Iterator[Finding]:
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """The model a valid spec declares, and where it names it: what the
+    duplicates across files need of a spec (``check`` judges the specs of
+    each model apart, possibly in another process, and keeps only this)."""
+
+    path: str
+    environment: str
+    name: str
+    where: Location
+
+
+def declared(item: Loaded) -> Declared:
+    """What the spec of ``item`` declares (a ModelDeployment)."""
+    return Declared(
+        item.doc.path,
+        item.environment,
+        item.doc.data["metadata"]["name"],
+        item.doc.locate("/metadata/name"),
+    )
+
+
+def duplicates(specs: Sequence[Declared]) -> Iterator[Finding]:
+    """A model declared twice in an environment: reported on each spec after
+    the first (``specs`` in the order of the files)."""
+    seen: dict[tuple[str, str], str] = {}
+    for spec in specs:
+        key = (spec.environment, spec.name)
+        if key in seen:
+            yield Finding(
+                spec.where,
+                DUPLICATE_NAME,
+                Severity.ERROR,
+                f"a model named {spec.name!r} is already declared in {seen[key]}",
+                "give each model of an environment its own name and file",
+            )
+        else:
+            seen[key] = spec.path
+
+
+def file_problems(item: Loaded) -> Iterator[Finding]:
+    """A file whose name or folder disagrees with what it declares."""
     data, doc = item.doc.data, item.doc
     folder = item.environment
     if item.kind == "ModelDeployment":

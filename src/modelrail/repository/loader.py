@@ -69,6 +69,50 @@ Loader: type[yaml.CSafeLoader | yaml.SafeLoader] = getattr(
 )
 
 
+class _RememberedTags(yaml.resolver.BaseResolver):
+    """Resolves a plain scalar's tag once per text, not once per occurrence.
+
+    The composer asks the resolver for every scalar, and PyYAML's resolver
+    tries its regular expressions each time: a third of the load of a spec.
+    Specs repeat their short scalars (keys, ``true``, ``kserve``...), and a
+    tag depends on nothing but the text and its style while no path resolver
+    is registered (none is, on the safe loaders), so the answer is kept.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        if not implicit[0]:  # quoted, or with an explicit '!': no implicit tag
+            return self.DEFAULT_SCALAR_TAG
+        key = (value, implicit)
+        tag = _TAGS.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(value) <= _REMEMBERED_CHARS:
+                if len(_TAGS) >= _REMEMBERED_TAGS:
+                    _TAGS.clear()
+                _TAGS[key] = tag
+        return tag
+
+
+_TAGS: dict[tuple[str, tuple[bool, bool]], str] = {}
+_REMEMBERED_TAGS = 50_000
+_REMEMBERED_CHARS = 64
+
+
+def _composer(base: type[yaml.CSafeLoader | yaml.SafeLoader]) -> type[Any]:
+    """``base`` with the tags remembered (``Loader`` stays the class tests
+    swap for the pure-Python one)."""
+    if base not in _COMPOSERS:
+        _COMPOSERS[base] = type(
+            f"Remembering{base.__name__}", (_RememberedTags, base), {}
+        )
+    return _COMPOSERS[base]
+
+
+_COMPOSERS: dict[type[Any], type[Any]] = {}
+
+
 class LoadError(ModelrailError):
     """A file that cannot be read as one safe YAML mapping (exit code 2)."""
 
@@ -171,7 +215,12 @@ def load_file(path: Path, display: str | None = None, **limits: int) -> Document
                     f"file is {_human(size)}, over the {_human(max_bytes)} limit",
                     "split the file or remove what does not belong in a spec",
                 )
-            raw = handle.read(max_bytes + 1)
+            # as many bytes as fstat says, and one more to see a file that
+            # grew since; only then on to the limit (asking for a whole
+            # MiB for every small file costs an allocation the size of it)
+            raw = handle.read(size + 1)
+            if len(raw) > size:
+                raw += handle.read(max_bytes + 1 - len(raw))
     except OSError as exc:
         raise LoadError(
             f"cannot read file: {exc.strerror or exc}",
@@ -221,7 +270,9 @@ def load_text(text: str, name: str, **limits: int) -> Document:
         _check_depth(text, name, max_depth)
     loader = None
     try:
-        loader = Loader(text)  # the pure-Python reader checks characters here
+        loader = _composer(Loader)(
+            text
+        )  # the pure-Python reader checks characters here
         if not loader.check_node():
             raise _error(name, 1, 1, "file is empty", _MAPPING_HINT)
         root = loader.get_node()
@@ -259,7 +310,7 @@ def load_text(text: str, name: str, **limits: int) -> Document:
             f"top level is {kind}, not a mapping of keys to values",
             _MAPPING_HINT,
         )
-    data = _Builder(name, max_aliases, max_depth).build(root)
+    data = _Builder(name, max_aliases, max_depth, anchored="&" in text).build(root)
     assert isinstance(data, dict)
     return Document(name, data, root)
 
@@ -366,12 +417,20 @@ def _nesting_error(name: str, where: tuple[int, int], max_depth: int) -> LoadErr
 
 
 class _Builder:
-    """Turns a node graph into JSON-like values, enforcing the safety rules."""
+    """Turns a node graph into JSON-like values, enforcing the safety rules.
 
-    def __init__(self, name: str, max_aliases: int, max_depth: int) -> None:
+    An alias is the same node object met twice, and only an anchor ('&')
+    makes one: a text without '&' has none, so its build skips the
+    bookkeeping of nodes already met (``anchored`` False), the common case.
+    """
+
+    def __init__(
+        self, name: str, max_aliases: int, max_depth: int, *, anchored: bool = True
+    ) -> None:
         self.name = name
         self.max_aliases = max_aliases
         self.max_depth = max_depth
+        self.anchored = anchored
         self.aliases = 0
         self.seen: set[int] = set()
         self.open: set[int] = set()  # collections being built: their ancestors
@@ -382,9 +441,21 @@ class _Builder:
         return _error(self.name, mark.line + 1, mark.column + 1, message, remediation)
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
-        # An alias is the same node object met twice. Every reuse counts: a
-        # collection alias can grow exponentially ("billion laughs"), and a
-        # 500 KB scalar repeated 100,000 times is as bad once it is printed.
+        if not self.anchored:
+            if type(node) is yaml.ScalarNode:
+                return node.value if node.tag == _STR else self.scalar(node)
+            if depth >= self.max_depth:  # depth 0 is the root: level 1
+                raise self._too_deep(node)
+            if type(node) is yaml.MappingNode and node.tag == _MAP:
+                return self.mapping(node, depth)
+            if type(node) is yaml.SequenceNode and node.tag == _SEQ:
+                return [self.build(item, depth + 1) for item in node.value]
+            if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+                raise self._bad_tag(node)
+            raise self.fail(node, "unsupported YAML node", "simplify the document")
+        # Every reuse counts: a collection alias can grow exponentially
+        # ("billion laughs"), and a 500 KB scalar repeated 100,000 times is
+        # as bad once it is printed.
         if id(node) in self.seen:
             self.aliases += 1
             if self.aliases > self.max_aliases:
@@ -404,9 +475,7 @@ class _Builder:
                 "remove the recursive '*alias' reference",
             )
         if depth >= self.max_depth:  # depth 0 is the root: level 1
-            mark = node.start_mark
-            where = (mark.line + 1, mark.column + 1)
-            raise _nesting_error(self.name, where, self.max_depth)
+            raise self._too_deep(node)
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP:
                 raise self._bad_tag(node)
@@ -427,40 +496,67 @@ class _Builder:
                 self.open.discard(id(node))
         raise self.fail(node, "unsupported YAML node", "simplify the document")
 
+    def _too_deep(self, node: yaml.Node) -> LoadError:
+        mark = node.start_mark
+        return _nesting_error(
+            self.name, (mark.line + 1, mark.column + 1), self.max_depth
+        )
+
     def mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _CORE + "merge":
-                raise self.fail(
-                    key_node,
-                    "merge keys ('<<') are not supported",
-                    "write the keys out: specs are read by people and by diffs",
-                )
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise self.fail(
-                    key_node,
-                    "a key must be a plain string, not a list or mapping",
-                    "use a string key",
-                )
-            key = self.scalar(key_node)
-            if not isinstance(key, str):
-                raise self.fail(
-                    key_node,
-                    f"key {short(key_node.value)} is read as {describe(key)}, "
-                    "not a string",
-                    f'quote the key: "{key_node.value}"',
-                )
+            if key_node.tag == _STR and key_node.__class__ is yaml.ScalarNode:
+                key = key_node.value  # the common case: a plain string key
+            else:
+                key = self.key(key_node)
             if key in out:
                 raise self.fail(
                     key_node,
                     f"duplicate key {key!r} (first defined on line "
-                    f"{first_line[key]}); YAML would silently keep only the last",
+                    f"{self.first_line(node, key)}); YAML would silently keep "
+                    "only the last",
                     "remove one of the two, or merge them",
                 )
-            first_line[key] = key_node.start_mark.line + 1
-            out[key] = self.build(value_node, depth + 1)
+            if (
+                not self.anchored
+                and type(value_node) is yaml.ScalarNode
+                and value_node.tag == _STR
+            ):
+                out[key] = value_node.value  # build()'s first case, inline
+            else:
+                out[key] = self.build(value_node, depth + 1)
         return out
+
+    def key(self, key_node: yaml.Node) -> str:
+        """The string a key node holds (any key but a plain string's way)."""
+        if key_node.tag == _CORE + "merge":
+            raise self.fail(
+                key_node,
+                "merge keys ('<<') are not supported",
+                "write the keys out: specs are read by people and by diffs",
+            )
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise self.fail(
+                key_node,
+                "a key must be a plain string, not a list or mapping",
+                "use a string key",
+            )
+        key = self.scalar(key_node)
+        if not isinstance(key, str):
+            raise self.fail(
+                key_node,
+                f"key {short(key_node.value)} is read as {describe(key)}, not a string",
+                f'quote the key: "{key_node.value}"',
+            )
+        return key
+
+    def first_line(self, node: yaml.MappingNode, key: str) -> int:
+        """The line of the first key of ``node`` that is ``key`` (looked for
+        only when a duplicate is found: every key before it is valid)."""
+        for key_node, _ in node.value:
+            if self.key(key_node) == key:
+                return int(key_node.start_mark.line) + 1
+        raise AssertionError(key)  # the duplicate's first is among them
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         tag = node.tag
@@ -471,6 +567,9 @@ class _Builder:
             # '<<' used as a value are text too.
             return node.value
         if tag in _SCALAR_TAGS:
+            key = (tag, node.value)
+            if key in _VALUES:  # read (and judged) before: the same value
+                return _VALUES[key]
             if tag in _NUMBER_TAGS and len(node.value) > _MAX_NUMBER_CHARS:
                 # Huge hex or sexagesimal (1:1:1...) integers take quadratic
                 # time to convert and cannot even be printed.
@@ -500,6 +599,9 @@ class _Builder:
                     f"{node.value!r} is not a finite number",
                     "use a finite number (JSON and Kubernetes have no NaN or infinity)",
                 )
+            if len(_VALUES) >= _REMEMBERED_TAGS:
+                _VALUES.clear()
+            _VALUES[key] = value
             return value
         raise self._bad_tag(node)
 
@@ -514,6 +616,9 @@ class _Builder:
         )
 
 
+# the numbers, booleans and nulls read so far, by tag and text: they are
+# immutable, and specs repeat them (``true``, ``8080``, ``0.1``)
+_VALUES: dict[tuple[str, str], Any] = {}
 _TEXT_TAGS = frozenset({_CORE + "timestamp", _CORE + "value", _CORE + "merge"})
 _NUMBER_TAGS = frozenset({_CORE + "int", _CORE + "float"})
 _MAX_NUMBER_CHARS = 64
@@ -570,7 +675,7 @@ def _reader_error(exc: yaml.YAMLError, text: str, name: str) -> LoadError:
     line = column = 1
     if isinstance(position, int):
         # libyaml counts bytes of the UTF-8 encoding, PyYAML's reader characters.
-        if Loader is getattr(yaml, "CSafeLoader", None):
+        if issubclass(Loader, getattr(yaml, "CSafeLoader", ())):
             prefix = text.encode("utf-8")[:position].decode("utf-8", "replace")
         else:
             prefix = text[:position]
