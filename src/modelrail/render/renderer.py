@@ -382,10 +382,13 @@ def dashboard_values(
     """What the dashboard's ConfigMap holds: the JSON (``render/dashboard``),
     its file name, and the labels and annotation the Grafana sidecar reads."""
     data = model.doc.data
-    board = dashboard.build(data, env, values["namespace"], model.source)
+    # the text straight from the SDK's model: build() and text() would
+    # serialise it twice (once to make the dict that text() serialises)
+    text = dashboard.rendered(data, env, values["namespace"], model.source)
+    uid = dashboard.uid(env["metadata"]["name"], data["metadata"]["name"])
     return {
-        "json": dashboard.text(board),
-        "file": f"{board['uid']}.json",
+        "json": text,
+        "file": f"{uid}.json",
         "labels": {**values["labels"], dashboard.SIDECAR_LABEL: "1"},
         "annotations": {
             **values["annotations"],

@@ -52,6 +52,10 @@ _MAX_POSITIONAL = 32
 # the key's first character to its ':' (libyaml, PyYAML and go-yaml: 1024).
 _MAX_IMPLICIT_KEY = 1000
 _SINGLE = re.compile("[\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+# _SINGLE's characters on lines: what a literal block carries exactly
+_LINES = re.compile(
+    "[\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*"
+)
 _PLAIN = re.compile(r"[A-Za-z/][A-Za-z0-9._/-]*")
 # Words YAML 1.1 (PyYAML, go-yaml v2) or 1.2 read as booleans or null.
 _RESERVED = frozenset(
@@ -143,18 +147,20 @@ def literal(text: str, indent: int) -> str:
     character, a tab, a space at the end or start of the first line, more
     than one newline at the end, none at all) is double-quoted instead."""
     body = text.removesuffix("\n")
-    lines = body.split("\n")
     if (
-        not body
-        or body.endswith("\n")
-        or not lines[0]
-        or lines[0].startswith(" ")
-        or not all(_SINGLE.fullmatch(line) and not line.endswith(" ") for line in lines)
+        body
+        and not body.endswith(("\n", " "))
+        and not body.startswith((" ", "\n"))
+        and " \n" not in body
+        and _LINES.fullmatch(body)
     ):
-        return quoted(text)
-    pad = " " * indent
-    head = "|" if text.endswith("\n") else "|-"
-    return "\n".join([head, *(pad + line if line else "" for line in lines)])
+        pad = " " * indent
+        head = "|" if text.endswith("\n") else "|-"
+        if "\n\n" not in body:  # no empty line (that takes no indentation)
+            return head + "\n" + pad + body.replace("\n", "\n" + pad)
+        lines = body.split("\n")
+        return "\n".join([head, *(pad + line if line else "" for line in lines)])
+    return quoted(text)
 
 
 def _checked_length(text: str) -> str:
