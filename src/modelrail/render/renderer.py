@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from modelrail.errors import ModelrailError, RepositoryError
-from modelrail.render import alerts, analysis, dashboard, facts, kserve, routing
+from modelrail.render import (
+    alerts,
+    analysis,
+    dashboard,
+    facts,
+    kserve,
+    readback,
+    routing,
+)
 from modelrail.render.templating import TemplateFailure, Templates
 from modelrail.repository.layout import RENDER, RENDERED
 from modelrail.repository.loader import LoadError, load_text
@@ -603,6 +611,12 @@ def _render_folder(
 def _parse(
     text: str, shown: str, template: str, templates: Templates
 ) -> dict[str, Any]:
+    # the values straight from libyaml's events where the text is a plain
+    # document (readback: the same values load_text builds); anything else,
+    # errors included, is load_text's to read and to report
+    data = readback.plain_data(text)
+    if data is not None:
+        return data
     try:
         return load_text(text, shown).data
     except LoadError as exc:
