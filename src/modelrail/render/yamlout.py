@@ -201,35 +201,42 @@ def flow(value: Any) -> str:
 def block(value: Any, indent: int) -> str:
     """``value`` as a block node. The first line carries no indentation (the
     template places it); every further line is indented by ``indent`` spaces."""
-    lines = _block_lines(value)
-    pad = " " * indent
-    return "\n".join([lines[0], *(pad + line for line in lines[1:])])
+    lines: list[str] = []
+    _block_lines(value, "", " " * indent, lines)
+    return "\n".join(lines)
 
 
-def _block_lines(value: Any) -> list[str]:
+def _block_lines(value: Any, first: str, rest: str, out: list[str]) -> None:
+    """Append ``value``'s lines to ``out``: the first prefixed by ``first``,
+    the others by ``rest`` (each nesting level indents by two more)."""
     if isinstance(value, Mapping) and value:
-        lines: list[str] = []
+        inner = rest + "  "
+        prefix = first
         for key, item in value.items():
             text = _key(key)
             if len(text) > _MAX_IMPLICIT_KEY:  # "? key" on a line, ":" the next
-                lines.append(f"? {text}")
-                head = ":"
+                out.append(f"{prefix}? {text}")
+                head = f"{rest}:"
             else:
-                head = f"{text}:"
+                head = f"{prefix}{text}:"
             if _is_block(item):
-                lines.append(head)
-                lines.extend("  " + line for line in _block_lines(item))
+                out.append(head)
+                _block_lines(item, inner, inner, out)
             else:
-                lines.append(f"{head} {flow(item)}")
-        return lines
+                out.append(f"{head} {flow(item)}")
+            prefix = rest
+        return
     if _is_list(value) and value:
-        lines = []
+        inner = rest + "  "
+        prefix = first
         for item in value:
-            inner = _block_lines(item) if _is_block(item) else [flow(item)]
-            lines.append("- " + inner[0])
-            lines.extend("  " + line for line in inner[1:])
-        return lines
-    return [flow(value)]
+            if _is_block(item):
+                _block_lines(item, prefix + "- ", inner, out)
+            else:
+                out.append(f"{prefix}- {flow(item)}")
+            prefix = rest
+        return
+    out.append(first + flow(value))
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
