@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -762,9 +763,6 @@ def _json(value: Any) -> str:
     return written + "\n"
 
 
-def _to_json(obj: Any) -> Any:
-    """What the SDK's JSONEncoder does with one of its models."""
-    to_json = getattr(obj, "to_json", None)
-    if callable(to_json):
-        return to_json()
-    raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+# What the SDK's JSONEncoder does with one of its models (in C: a dashboard
+# holds ~370 of them); anything else fails, and goes to the json module.
+_to_json = operator.methodcaller("to_json")

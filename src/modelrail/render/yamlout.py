@@ -208,29 +208,38 @@ def block(value: Any, indent: int) -> str:
 
 def _block_lines(value: Any, first: str, rest: str, out: list[str]) -> None:
     """Append ``value``'s lines to ``out``: the first prefixed by ``first``,
-    the others by ``rest`` (each nesting level indents by two more)."""
-    if isinstance(value, Mapping) and value:
+    the others by ``rest`` (each nesting level indents by two more). Exact
+    types are tested first: the abstract (Mapping, Sequence) checks are slow."""
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        if not value:
+            out.append(first + "{}")
+            return
         inner = rest + "  "
         prefix = first
         for key, item in value.items():
-            text = _key(key)
+            text = string(key) if type(key) is str else _key(key)
             if len(text) > _MAX_IMPLICIT_KEY:  # "? key" on a line, ":" the next
                 out.append(f"{prefix}? {text}")
                 head = f"{rest}:"
             else:
                 head = f"{prefix}{text}:"
-            if _is_block(item):
+            if type(item) is str:
+                out.append(f"{head} {string(item)}")
+            elif _is_block(item):
                 out.append(head)
                 _block_lines(item, inner, inner, out)
             else:
                 out.append(f"{head} {flow(item)}")
             prefix = rest
         return
-    if _is_list(value) and value:
+    if value and (kind is list or _is_list(value)):
         inner = rest + "  "
         prefix = first
         for item in value:
-            if _is_block(item):
+            if type(item) is str:
+                out.append(f"{prefix}- {string(item)}")
+            elif _is_block(item):
                 _block_lines(item, prefix + "- ", inner, out)
             else:
                 out.append(f"{prefix}- {flow(item)}")
