@@ -578,8 +578,11 @@ def _render_folder(
 ) -> dict[str, str]:
     files: dict[str, str] = {}
     for item in planned:
-        text = templates.render(item.template, dict(item.values))
-        manifest = _parse_back(text, item, templates, folder)
+        # the text, and its parts around the filters' outputs: read back by
+        # its shape where the same template made the same shape before
+        text, parts, slots = templates.render_parts(item.template, dict(item.values))
+        data = None if parts is None else readback.shaped(parts, slots, text)
+        manifest = _parse_back(text, item, templates, folder, data)
         problems = store.problems(manifest)
         if problems:
             shown = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in problems[:5])
@@ -628,10 +631,16 @@ def _parse(
 
 
 def _parse_back(
-    text: str, item: Planned, templates: Templates, folder: str
+    text: str,
+    item: Planned,
+    templates: Templates,
+    folder: str,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The resource the text holds, which must be exactly the planned one."""
-    data = _parse(text, f"{folder}/{item.file}", item.template, templates)
+    """The resource the text holds, which must be exactly the planned one
+    (``data``: the text already read, by readback)."""
+    if data is None:
+        data = _parse(text, f"{folder}/{item.file}", item.template, templates)
     meta = data.get("metadata")
     made = (
         data.get("apiVersion"),

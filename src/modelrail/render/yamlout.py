@@ -39,6 +39,24 @@ class Yaml(str):
     __slots__ = ()
 
 
+class Slot(Yaml):
+    """What a filter returns: its text, and what made it (the filter's kind,
+    "flow", "block" or "literal", its value and indentation), for the
+    renderer's parse-back by shape (``render/readback.py``)."""
+
+    kind: str
+    value: Any
+    indent: int
+
+
+def _slot(text: str, kind: str, value: Any, indent: int) -> Slot:
+    out = Slot(text)
+    out.kind = kind
+    out.value = value
+    out.indent = indent
+    return out
+
+
 class UnsafeValue(TypeError):
     """A value with no faithful YAML form (NaN, infinity, a lone surrogate, an
     unknown type)."""
@@ -281,7 +299,7 @@ def _flow_key(key: Any) -> str:
 
 # The filters templates use. Each returns Yaml, the only type finalize lets out.
 def yaml_filter(value: Any) -> Yaml:
-    return Yaml(flow(value))
+    return _slot(flow(value), "flow", value, 0)
 
 
 def yaml_literal_filter(value: Any, indent: int) -> Yaml:
@@ -289,10 +307,10 @@ def yaml_literal_filter(value: Any, indent: int) -> Yaml:
         raise UnsafeValue("yaml_literal writes text only")
     if not isinstance(indent, int) or isinstance(indent, bool) or indent < 1:
         raise UnsafeValue("yaml_literal needs the indentation as a positive number")
-    return Yaml(literal(value, indent))
+    return _slot(literal(value, indent), "literal", value, indent)
 
 
 def yaml_block_filter(value: Any, indent: int) -> Yaml:
     if not isinstance(indent, int) or isinstance(indent, bool) or indent < 0:
         raise UnsafeValue("yaml_block needs the indentation as a whole number")
-    return Yaml(block(value, indent))
+    return _slot(block(value, indent), "block", value, indent)
