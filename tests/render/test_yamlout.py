@@ -150,9 +150,9 @@ def test_block_reads_back_as_the_value(value: Any, parent: int, extra: int) -> N
 @settings(max_examples=200, deadline=None)
 @given(values)
 def test_the_filters_return_yaml_and_agree_with_flow_and_block(value: Any) -> None:
-    assert type(yaml_filter(value)) is Yaml
+    assert isinstance(yaml_filter(value), Yaml)  # a Slot: the text and its value
     assert yaml_filter(value) == flow(value)
-    assert type(yaml_block_filter(value, 4)) is Yaml
+    assert isinstance(yaml_block_filter(value, 4), Yaml)
     assert yaml_block_filter(value, 4) == block(value, 4)
 
 
@@ -481,7 +481,7 @@ def test_a_lone_surrogate_has_no_literal_form() -> None:
 
 def test_the_literal_filter() -> None:
     out = yaml_literal_filter("a\nb\n", 4)
-    assert type(out) is Yaml
+    assert isinstance(out, Yaml)
     assert out == literal("a\nb\n", 4) == "|\n    a\n    b"
 
 

@@ -24,7 +24,9 @@ review as code, as in the alerts (``render/alerts.py``).
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -532,18 +534,28 @@ def build(
     spec: Mapping[str, Any], env: Mapping[str, Any], namespace: str, source: str
 ) -> dict[str, Any]:
     """The dashboard of one model in one environment, as Grafana's JSON."""
-    from grafana_foundation_sdk.builders import dashboard as board
-    from grafana_foundation_sdk.cog.encoder import JSONEncoder
-    from grafana_foundation_sdk.models.dashboard import (
-        DashboardCursorSync,
-        DashboardLinkType,
-        DataSourceRef,
-    )
+    data: dict[str, Any] = _plain(_model(spec, env, namespace, source))
+    return data
 
+
+def rendered(
+    spec: Mapping[str, Any], env: Mapping[str, Any], namespace: str, source: str
+) -> str:
+    """``text(build(...))`` without the round trip through a dict: the SDK's
+    model is serialised once, indented."""
+    return _json(_model(spec, env, namespace, source))
+
+
+def _model(
+    spec: Mapping[str, Any], env: Mapping[str, Any], namespace: str, source: str
+) -> Any:
+    """The SDK's dashboard model of one model in one environment."""
+    sdk = _sdk()
+    board = sdk.board
     name: str = spec["metadata"]["name"]
     env_name: str = env["metadata"]["name"]
     team: str = spec["metadata"]["team"]
-    ds = DataSourceRef(type_val="prometheus", uid="${" + DATASOURCE + "}")
+    ds = sdk.DataSourceRef(type_val="prometheus", uid="${" + DATASOURCE + "}")
     built = (
         board.Dashboard(f"{name} ({env_name})")
         .uid(uid(env_name, name))
@@ -552,7 +564,7 @@ def build(
         .timezone("utc")
         .time("now-24h", "now")
         .refresh("1m")
-        .tooltip(DashboardCursorSync.CROSSHAIR)
+        .tooltip(sdk.DashboardCursorSync.CROSSHAIR)
         .readonly()
         .with_variable(
             board.DatasourceVariable(DATASOURCE).label("Data source").type("prometheus")
@@ -560,7 +572,7 @@ def build(
     )
     for title, url in _links(spec, env, namespace, source):
         built = built.link(
-            board.DashboardLink(title).type(DashboardLinkType.LINK).url(url)
+            board.DashboardLink(title).type(sdk.DashboardLinkType.LINK).url(url)
             .target_blank(True).keep_time(title == "Alerts")
         )  # fmt: skip
     ids = iter(range(1, 1000))
@@ -568,9 +580,7 @@ def build(
         built = built.with_row(board.Row(row.title).id(next(ids)))
         for panel in row.panels:
             built = built.with_panel(_sdk_panel(panel, next(ids), ds))
-    text = json.dumps(built.build(), cls=JSONEncoder)
-    data: dict[str, Any] = json.loads(text)
-    return data
+    return built.build()
 
 
 def _links(
@@ -591,6 +601,86 @@ def _links(
 
 
 def _sdk_panel(panel: Panel, number_: int, ds: Any) -> Any:
+    sdk = _sdk()
+    board = sdk.board
+    built = (
+        sdk.kinds[panel.kind].Panel()
+        .id(number_).title(panel.title).description(panel.description)
+        .datasource(ds).unit(panel.unit).span(panel.width)
+        .height(4 if panel.kind == "stat" else 8)
+    )  # fmt: skip
+    for ref, query in zip("ABCDEFGHIJ", panel.queries, strict=False):
+        target = (
+            sdk.prometheus.Dataquery().expr(query.expr).legend_format(query.legend)
+            .ref_id(ref).datasource(ds)
+        )  # fmt: skip
+        built = built.with_target(target.instant() if query.instant else target.range())
+    shared = [limit for limit in panel.limits if limit.series is None]
+    built = built.thresholds(
+        board.ThresholdsConfig()
+        .mode(sdk.ThresholdsMode.ABSOLUTE)
+        .steps(_threshold_steps(sdk, panel.base, shared))
+    )
+    for legend in dict.fromkeys(l.series for l in panel.limits if l.series):
+        own = [limit for limit in panel.limits if limit.series == legend]
+        config = board.ThresholdsConfig().mode(sdk.ThresholdsMode.ABSOLUTE)
+        config = config.steps(_threshold_steps(sdk, panel.base, own))
+        built = built.override_by_name(
+            legend, [sdk.DynamicConfigValue(id_val="thresholds", value=config.build())]
+        )
+    if panel.mappings:
+        built = built.mappings([sdk.ValueMap(options={
+            key: sdk.ValueMappingResult(text=text, index=i)
+            for i, (key, text) in enumerate(panel.mappings.items())
+        })])  # fmt: skip
+    if panel.kind == "timeseries":
+        style = sdk.common.GraphThresholdsStyleConfig().mode(
+            sdk.GraphThresholdsStyleMode.DASHED
+        )
+        built = built.thresholds_style(style)
+        if panel.time_from:
+            built = built.time_from(panel.time_from)
+        for legend, unit in panel.right_axis.items():
+            built = built.override_by_name(legend, [
+                sdk.DynamicConfigValue(id_val="custom.axisPlacement", value="right"),
+                sdk.DynamicConfigValue(id_val="unit", value=unit),
+            ])  # fmt: skip
+    return built
+
+
+def _threshold_steps(sdk: _Sdk, base: str, limits: Sequence[Limit]) -> list[Any]:
+    return [
+        sdk.Threshold(value=None, color=base),
+        *(
+            sdk.Threshold(value=float(limit.value), color=limit.color)
+            for limit in limits
+        ),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Sdk:
+    """The parts of grafana-foundation-sdk the dashboard is built with,
+    imported once (on the first dashboard: ``modelrail --help`` never pays
+    for them) rather than by an import statement in every panel."""
+
+    board: Any
+    common: Any
+    prometheus: Any
+    kinds: Mapping[str, Any]
+    DataSourceRef: Any
+    DashboardCursorSync: Any
+    DashboardLinkType: Any
+    DynamicConfigValue: Any
+    GraphThresholdsStyleMode: Any
+    Threshold: Any
+    ThresholdsMode: Any
+    ValueMap: Any
+    ValueMappingResult: Any
+
+
+@functools.cache
+def _sdk() -> _Sdk:
     from grafana_foundation_sdk.builders import (
         bargauge,
         common,
@@ -599,70 +689,80 @@ def _sdk_panel(panel: Panel, number_: int, ds: Any) -> Any:
         timeseries,
     )
     from grafana_foundation_sdk.builders import dashboard as board
+    from grafana_foundation_sdk.models import dashboard as models
     from grafana_foundation_sdk.models.common import GraphThresholdsStyleMode
-    from grafana_foundation_sdk.models.dashboard import (
-        DynamicConfigValue,
-        ThresholdsMode,
-        ValueMap,
-        ValueMappingResult,
+
+    return _Sdk(
+        board=board,
+        common=common,
+        prometheus=prometheus,
+        kinds={"stat": stat, "timeseries": timeseries, "bargauge": bargauge},
+        DataSourceRef=models.DataSourceRef,
+        DashboardCursorSync=models.DashboardCursorSync,
+        DashboardLinkType=models.DashboardLinkType,
+        DynamicConfigValue=models.DynamicConfigValue,
+        GraphThresholdsStyleMode=GraphThresholdsStyleMode,
+        Threshold=models.Threshold,
+        ThresholdsMode=models.ThresholdsMode,
+        ValueMap=models.ValueMap,
+        ValueMappingResult=models.ValueMappingResult,
     )
-
-    kinds = {"stat": stat, "timeseries": timeseries, "bargauge": bargauge}
-    built = (
-        kinds[panel.kind].Panel()
-        .id(number_).title(panel.title).description(panel.description)
-        .datasource(ds).unit(panel.unit).span(panel.width)
-        .height(4 if panel.kind == "stat" else 8)
-    )  # fmt: skip
-    for ref, query in zip("ABCDEFGHIJ", panel.queries, strict=False):
-        target = (
-            prometheus.Dataquery().expr(query.expr).legend_format(query.legend)
-            .ref_id(ref).datasource(ds)
-        )  # fmt: skip
-        built = built.with_target(target.instant() if query.instant else target.range())
-    shared = [limit for limit in panel.limits if limit.series is None]
-    built = built.thresholds(
-        board.ThresholdsConfig()
-        .mode(ThresholdsMode.ABSOLUTE)
-        .steps(_threshold_steps(panel.base, shared))
-    )
-    for legend in dict.fromkeys(l.series for l in panel.limits if l.series):
-        own = [limit for limit in panel.limits if limit.series == legend]
-        config = board.ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE)
-        config = config.steps(_threshold_steps(panel.base, own))
-        built = built.override_by_name(
-            legend, [DynamicConfigValue(id_val="thresholds", value=config.build())]
-        )
-    if panel.mappings:
-        built = built.mappings([ValueMap(options={
-            key: ValueMappingResult(text=text, index=i)
-            for i, (key, text) in enumerate(panel.mappings.items())
-        })])  # fmt: skip
-    if panel.kind == "timeseries":
-        style = common.GraphThresholdsStyleConfig().mode(
-            GraphThresholdsStyleMode.DASHED
-        )
-        built = built.thresholds_style(style)
-        if panel.time_from:
-            built = built.time_from(panel.time_from)
-        for legend, unit in panel.right_axis.items():
-            built = built.override_by_name(legend, [
-                DynamicConfigValue(id_val="custom.axisPlacement", value="right"),
-                DynamicConfigValue(id_val="unit", value=unit),
-            ])  # fmt: skip
-    return built
-
-
-def _threshold_steps(base: str, limits: Sequence[Limit]) -> list[Any]:
-    from grafana_foundation_sdk.models.dashboard import Threshold
-
-    return [
-        Threshold(value=None, color=base),
-        *(Threshold(value=float(limit.value), color=limit.color) for limit in limits),
-    ]
 
 
 def text(board: Mapping[str, Any]) -> str:
     """The dashboard as the ConfigMap carries it: indented JSON, one value a
     line, in the order the SDK writes (stable from run to run)."""
-    return json.dumps(board, indent=2, ensure_ascii=False) + "\n"
+    return _json(board)
+
+
+# A number orjson writes otherwise than Python's json module (float repr):
+# 0.00001 where json writes 1e-05, 2.5e-7 where it writes 2.5e-07. In indented
+# JSON a number is the last thing on its line (a comma aside), after '": ' or
+# the indentation: a string cannot end a line before its closing quote.
+_ORJSON_FLOAT = re.compile(
+    r'(?m)(": |^ +)(-?0\.0000[0-9]+|-?[0-9][0-9.]*e[-+]?[0-9]+)(,?)$'
+)
+# what orjson writes only for such a float (|x| < 1e-4); Python and orjson
+# write the large ones alike (1e+16). A search that starts with a literal:
+# an alternation or a class first is ten times slower on a dashboard.
+_SMALL_EXPONENT = re.compile(rb"e-[0-9]")
+
+
+def _plain(model: Any) -> Any:
+    """An SDK model as JSON-like values (what json.loads gives for its text)."""
+    import orjson
+
+    try:
+        return orjson.loads(orjson.dumps(model, default=_to_json))
+    except orjson.JSONEncodeError:
+        from grafana_foundation_sdk.cog.encoder import JSONEncoder
+
+        return json.loads(json.dumps(model, cls=JSONEncoder))
+
+
+def _json(value: Any) -> str:
+    """``value`` (an SDK model, or the JSON-like values ``build`` returns) as
+    ``json.dumps(value, indent=2, ensure_ascii=False)`` writes it, and a
+    final newline.
+
+    orjson writes it (in C: the json module's indented encoder is pure
+    Python, and was a third of the whole render's time), its floats put in
+    Python's notation, so the text is json.dumps's byte for byte. What
+    orjson refuses (an integer over 64 bits, a lone surrogate, a non-string
+    key) goes to the json module as before.
+    """
+    import orjson
+
+    try:
+        out = orjson.dumps(value, default=_to_json, option=orjson.OPT_INDENT_2)
+    except orjson.JSONEncodeError:
+        return json.dumps(_plain(value), indent=2, ensure_ascii=False) + "\n"
+    written = out.decode()
+    if b"0.0000" in out or _SMALL_EXPONENT.search(out):
+        written = _ORJSON_FLOAT.sub(lambda m: f"{m[1]}{float(m[2])!r}{m[3]}", written)
+    return written + "\n"
+
+
+# What the SDK's JSONEncoder does with one of its models (in C: a dashboard
+# holds ~370 of them); anything else fails, and goes to the json module.
+_to_json = operator.methodcaller("to_json")

@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from modelrail.errors import ModelrailError, RepositoryError
-from modelrail.render import alerts, analysis, dashboard, facts, kserve, routing
+from modelrail.render import (
+    alerts,
+    analysis,
+    dashboard,
+    facts,
+    kserve,
+    readback,
+    routing,
+)
 from modelrail.render.inputs import clusters
 from modelrail.render.templating import TemplateFailure, Templates
 from modelrail.repository.layout import RENDER, RENDERED
@@ -473,10 +481,13 @@ def dashboard_values(
     """What the dashboard's ConfigMap holds: the JSON (``render/dashboard``),
     its file name, and the labels and annotation the Grafana sidecar reads."""
     data = model.doc.data
-    board = dashboard.build(data, env, values["namespace"], model.source)
+    # the text straight from the SDK's model: build() and text() would
+    # serialise it twice (once to make the dict that text() serialises)
+    text = dashboard.rendered(data, env, values["namespace"], model.source)
+    uid = dashboard.uid(env["metadata"]["name"], data["metadata"]["name"])
     return {
-        "json": dashboard.text(board),
-        "file": f"{board['uid']}.json",
+        "json": text,
+        "file": f"{uid}.json",
         "labels": {**values["labels"], dashboard.SIDECAR_LABEL: "1"},
         "annotations": {
             **values["annotations"],
@@ -658,8 +669,11 @@ def _render_folder(
 ) -> dict[str, str]:
     files: dict[str, str] = {}
     for item in planned:
-        text = templates.render(item.template, dict(item.values))
-        manifest = _parse_back(text, item, templates, folder)
+        # the text, and its parts around the filters' outputs: read back by
+        # its shape where the same template made the same shape before
+        text, parts, slots = templates.render_parts(item.template, dict(item.values))
+        data = None if parts is None else readback.shaped(parts, slots, text)
+        manifest = _parse_back(text, item, templates, folder, data)
         problems = store.problems(manifest)
         if problems:
             shown = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in problems[:5])
@@ -691,6 +705,12 @@ def _render_folder(
 def _parse(
     text: str, shown: str, template: str, templates: Templates
 ) -> dict[str, Any]:
+    # the values straight from libyaml's events where the text is a plain
+    # document (readback: the same values load_text builds); anything else,
+    # errors included, is load_text's to read and to report
+    data = readback.plain_data(text)
+    if data is not None:
+        return data
     try:
         return load_text(text, shown).data
     except LoadError as exc:
@@ -702,10 +722,16 @@ def _parse(
 
 
 def _parse_back(
-    text: str, item: Planned, templates: Templates, folder: str
+    text: str,
+    item: Planned,
+    templates: Templates,
+    folder: str,
+    data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The resource the text holds, which must be exactly the planned one."""
-    data = _parse(text, f"{folder}/{item.file}", item.template, templates)
+    """The resource the text holds, which must be exactly the planned one
+    (``data``: the text already read, by readback)."""
+    if data is None:
+        data = _parse(text, f"{folder}/{item.file}", item.template, templates)
     meta = data.get("metadata")
     made = (
         data.get("apiVersion"),

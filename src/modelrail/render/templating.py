@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from modelrail.render.yamlout import (
+    Slot,
     UnsafeValue,
     Yaml,
     yaml_block_filter,
@@ -52,8 +53,17 @@ class TemplateFailure(Exception):
         self.message = message
 
 
+# While Templates.render_parts renders: the filters' outputs, in the order
+# printed (each printed as a marker, _MARK + its number + _END, in their place)
+_recording: list[Slot] | None = None
+_MARK, _END = "\ue000", "\ue001"  # private-use characters
+
+
 def _finalize(value: Any) -> Yaml:
     if isinstance(value, Yaml):
+        if _recording is not None and isinstance(value, Slot):
+            _recording.append(value)
+            return Yaml(f"{_MARK}{len(_recording) - 1}{_END}")
         return value
     raise RawValueError(
         f"a template printed {type(value).__name__} {str(value)[:60]!r} without "
@@ -76,7 +86,19 @@ class Templates:
         import jinja2
         from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-        env = ImmutableSandboxedEnvironment(
+        class Environment(ImmutableSandboxedEnvironment):
+            def compile(self, *args: Any, **kwargs: Any) -> Any:
+                # jinja2 finalizes constant output when it compiles (an
+                # include is compiled in the middle of a render): that text
+                # is the template's own, never a marker
+                global _recording
+                recording, _recording = _recording, None
+                try:
+                    return super().compile(*args, **kwargs)
+                finally:
+                    _recording = recording
+
+        env = Environment(
             loader=_confined_loader(self.folder),
             undefined=jinja2.StrictUndefined,
             finalize=_finalize,
@@ -133,6 +155,28 @@ class Templates:
                 message = f"undefined value: {message}"
             raise TemplateFailure(f"{self.display}/{inner}", line, message) from exc
 
+    def render_parts(
+        self, name: str, values: dict[str, Any]
+    ) -> tuple[str, list[str] | None, list[Slot]]:
+        """:meth:`render`, and the text's parts: the template's own text
+        between the filters' outputs (one more than the outputs), and the
+        outputs (None and [] where the text cannot be cut so: the template's
+        own text holds the markers' characters)."""
+        global _recording
+        slots: list[Slot] = []
+        _recording = slots
+        try:
+            marked = self.render(name, values)
+        finally:
+            _recording = None
+        parts = _cut(marked, len(slots))
+        if parts is None:
+            return self.render(name, values), None, []
+        text = parts[0] + "".join(
+            str(slot) + after for slot, after in zip(slots, parts[1:], strict=True)
+        )
+        return text, parts, slots
+
     def _where(self, exc: BaseException, name: str) -> tuple[str, int]:
         """The template and line of the innermost template frame in the
         traceback (jinja2 rewrites tracebacks so that template frames carry the
@@ -145,6 +189,20 @@ class Templates:
                 inner = Path(frame.filename).relative_to(root).as_posix()
                 where = (inner, frame.lineno)
         return where
+
+
+def _cut(marked: str, count: int) -> list[str] | None:
+    """The template's own text around the ``count`` markers of ``marked``."""
+    pieces = marked.split(_MARK)
+    if len(pieces) != count + 1 or _END in pieces[0]:
+        return None
+    parts = [pieces[0]]
+    for number, piece in enumerate(pieces[1:]):
+        index, end, after = piece.partition(_END)
+        if not end or index != str(number) or _END in after:
+            return None
+        parts.append(after)
+    return parts
 
 
 def _confined_loader(folder: Path) -> jinja2.BaseLoader:

@@ -39,6 +39,24 @@ class Yaml(str):
     __slots__ = ()
 
 
+class Slot(Yaml):
+    """What a filter returns: its text, and what made it (the filter's kind,
+    "flow", "block" or "literal", its value and indentation), for the
+    renderer's parse-back by shape (``render/readback.py``)."""
+
+    kind: str
+    value: Any
+    indent: int
+
+
+def _slot(text: str, kind: str, value: Any, indent: int) -> Slot:
+    out = Slot(text)
+    out.kind = kind
+    out.value = value
+    out.indent = indent
+    return out
+
+
 class UnsafeValue(TypeError):
     """A value with no faithful YAML form (NaN, infinity, a lone surrogate, an
     unknown type)."""
@@ -52,6 +70,10 @@ _MAX_POSITIONAL = 32
 # the key's first character to its ':' (libyaml, PyYAML and go-yaml: 1024).
 _MAX_IMPLICIT_KEY = 1000
 _SINGLE = re.compile("[\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+# _SINGLE's characters on lines: what a literal block carries exactly
+_LINES = re.compile(
+    "[\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*"
+)
 _PLAIN = re.compile(r"[A-Za-z/][A-Za-z0-9._/-]*")
 # Words YAML 1.1 (PyYAML, go-yaml v2) or 1.2 read as booleans or null.
 _RESERVED = frozenset(
@@ -143,18 +165,20 @@ def literal(text: str, indent: int) -> str:
     character, a tab, a space at the end or start of the first line, more
     than one newline at the end, none at all) is double-quoted instead."""
     body = text.removesuffix("\n")
-    lines = body.split("\n")
     if (
-        not body
-        or body.endswith("\n")
-        or not lines[0]
-        or lines[0].startswith(" ")
-        or not all(_SINGLE.fullmatch(line) and not line.endswith(" ") for line in lines)
+        body
+        and not body.endswith(("\n", " "))
+        and not body.startswith((" ", "\n"))
+        and " \n" not in body
+        and _LINES.fullmatch(body)
     ):
-        return quoted(text)
-    pad = " " * indent
-    head = "|" if text.endswith("\n") else "|-"
-    return "\n".join([head, *(pad + line if line else "" for line in lines)])
+        pad = " " * indent
+        head = "|" if text.endswith("\n") else "|-"
+        if "\n\n" not in body:  # no empty line (that takes no indentation)
+            return head + "\n" + pad + body.replace("\n", "\n" + pad)
+        lines = body.split("\n")
+        return "\n".join([head, *(pad + line if line else "" for line in lines)])
+    return quoted(text)
 
 
 def _checked_length(text: str) -> str:
@@ -195,35 +219,51 @@ def flow(value: Any) -> str:
 def block(value: Any, indent: int) -> str:
     """``value`` as a block node. The first line carries no indentation (the
     template places it); every further line is indented by ``indent`` spaces."""
-    lines = _block_lines(value)
-    pad = " " * indent
-    return "\n".join([lines[0], *(pad + line for line in lines[1:])])
+    lines: list[str] = []
+    _block_lines(value, "", " " * indent, lines)
+    return "\n".join(lines)
 
 
-def _block_lines(value: Any) -> list[str]:
-    if isinstance(value, Mapping) and value:
-        lines: list[str] = []
+def _block_lines(value: Any, first: str, rest: str, out: list[str]) -> None:
+    """Append ``value``'s lines to ``out``: the first prefixed by ``first``,
+    the others by ``rest`` (each nesting level indents by two more). Exact
+    types are tested first: the abstract (Mapping, Sequence) checks are slow."""
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, Mapping)):
+        if not value:
+            out.append(first + "{}")
+            return
+        inner = rest + "  "
+        prefix = first
         for key, item in value.items():
-            text = _key(key)
+            text = string(key) if type(key) is str else _key(key)
             if len(text) > _MAX_IMPLICIT_KEY:  # "? key" on a line, ":" the next
-                lines.append(f"? {text}")
-                head = ":"
+                out.append(f"{prefix}? {text}")
+                head = f"{rest}:"
             else:
-                head = f"{text}:"
-            if _is_block(item):
-                lines.append(head)
-                lines.extend("  " + line for line in _block_lines(item))
+                head = f"{prefix}{text}:"
+            if type(item) is str:
+                out.append(f"{head} {string(item)}")
+            elif _is_block(item):
+                out.append(head)
+                _block_lines(item, inner, inner, out)
             else:
-                lines.append(f"{head} {flow(item)}")
-        return lines
-    if _is_list(value) and value:
-        lines = []
+                out.append(f"{head} {flow(item)}")
+            prefix = rest
+        return
+    if value and (kind is list or _is_list(value)):
+        inner = rest + "  "
+        prefix = first
         for item in value:
-            inner = _block_lines(item) if _is_block(item) else [flow(item)]
-            lines.append("- " + inner[0])
-            lines.extend("  " + line for line in inner[1:])
-        return lines
-    return [flow(value)]
+            if type(item) is str:
+                out.append(f"{prefix}- {string(item)}")
+            elif _is_block(item):
+                _block_lines(item, prefix + "- ", inner, out)
+            else:
+                out.append(f"{prefix}- {flow(item)}")
+            prefix = rest
+        return
+    out.append(first + flow(value))
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
@@ -259,7 +299,7 @@ def _flow_key(key: Any) -> str:
 
 # The filters templates use. Each returns Yaml, the only type finalize lets out.
 def yaml_filter(value: Any) -> Yaml:
-    return Yaml(flow(value))
+    return _slot(flow(value), "flow", value, 0)
 
 
 def yaml_literal_filter(value: Any, indent: int) -> Yaml:
@@ -267,10 +307,10 @@ def yaml_literal_filter(value: Any, indent: int) -> Yaml:
         raise UnsafeValue("yaml_literal writes text only")
     if not isinstance(indent, int) or isinstance(indent, bool) or indent < 1:
         raise UnsafeValue("yaml_literal needs the indentation as a positive number")
-    return Yaml(literal(value, indent))
+    return _slot(literal(value, indent), "literal", value, indent)
 
 
 def yaml_block_filter(value: Any, indent: int) -> Yaml:
     if not isinstance(indent, int) or isinstance(indent, bool) or indent < 0:
         raise UnsafeValue("yaml_block needs the indentation as a whole number")
-    return Yaml(block(value, indent))
+    return _slot(block(value, indent), "block", value, indent)
