@@ -7,12 +7,18 @@ environment declares ``spec.alerting``, ``_alerting/`` (an
 AlertmanagerConfig per team, ``render/routing.py``). For each cluster: ``_bootstrap/<cluster>/``, the one root
 Application to apply by hand and its project.
 
-Every file is made by a template (``render/templates/``), parsed back with the
-same strict loader the specs go through (one document, no duplicate key), and
-compared with what it was meant to be (apiVersion, kind, name, namespace): a
+Every file is made by a template (``render/templates/``), read back as the
+strict loader the specs go through reads it (one document, no duplicate key;
+``render/readback``: by the template's shape, or from libyaml's events, the
+loader itself for anything unusual and for its messages), and compared with
+what it was meant to be (apiVersion, kind, name, namespace): a
 template or a value that made anything else is caught here. Then every
 manifest is validated against the Kubernetes or CRD schema of its kind; the
 first invalid manifest stops the render before anything is written.
+
+Each model's folder also gets its ``render.sum`` (``render/records``): what it
+was made from and the sums of its files, by which ``render/pipeline.sync``
+trusts it next time instead of rendering it again.
 """
 
 from __future__ import annotations
