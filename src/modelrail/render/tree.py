@@ -164,11 +164,23 @@ def put_folder(
             target = os.path.join(into, name)
             if name in same and _link(os.path.join(old, name), target):
                 continue
-            with open(target, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            _write(target, text.encode("utf-8"))
     except (OSError, UnicodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
         raise ModelrailError(f"cannot write the rendered files: {reason}") from exc
+
+
+def _write(path: str, data: bytes) -> None:
+    """A new file holding ``data``, with the system calls it needs and no
+    more (``open()`` adds an fstat, an ioctl and seeks: 57,000 files at
+    N=1000 made that a second of system time)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def link_folder(staging: Path, folder: str, names: Iterable[str], old: Path) -> None:
