@@ -45,7 +45,7 @@ ROLLBACK = "rollback"
 TEAM_LABEL = "team"
 INHIBIT_EQUAL = ("model", "environment")
 # an address Alertmanager's comma-separated ``to`` carries as it is
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+")  # fullmatch: no "\n" after
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,7 @@ def addresses(spec: Mapping[str, Any]) -> tuple[str, ...]:
     found: list[str] = []
     for role in ("oncall", "escalation"):
         value = meta.get("contacts", {}).get(role)
-        if isinstance(value, str) and _EMAIL.match(value) and value not in found:
+        if isinstance(value, str) and _EMAIL.fullmatch(value) and value not in found:
             found.append(value)
     return tuple(found)
 
