@@ -52,6 +52,7 @@ from click.testing import CliRunner
 
 from modelrail.cli import main
 from modelrail.errors import RepositoryError
+from modelrail.git import history as history_module
 from modelrail.git import transport
 from modelrail.git.history import Entry, GitHistory, History
 from modelrail.policy import Context, Spec
@@ -722,3 +723,94 @@ def test_a_yml_spec_has_a_base_and_an_entry(fresh: Path) -> None:
         entry = history.entered("staging", "model", "1.0.0")
         assert entry is not None
         assert entry.commit == first
+
+
+# --- runs: one log of the folder for many specs ----------------------------
+
+
+def many_commits(top: Path, monkeypatch: pytest.MonkeyPatch, sub: str) -> list[str]:
+    """A history with what a path's own log must see: versions that go and
+    come back, a side branch merged with --no-ff (its own commits are off the
+    first-parent line), a .yaml renamed to .yml, a spec deleted and added
+    again, one that does not parse for a commit, a mode change, a spec that
+    becomes a folder, and names with spaces and quotes. The specs' names."""
+    names = [f"m{i}" for i in range(6)] + ['odd "name" 1', "becomes-folder"]
+    env = f"{sub}environments/staging"
+
+    def spec(name: str, version: str) -> str:
+        return version_text(version).replace("name: model", f"name: {name!r}")
+
+    day = iter(range(1, 40))
+
+    def step(files: dict[str, bytes | str], message: str = "c") -> None:
+        at(monkeypatch, f"2026-03-{next(day):02d}T00:00:00Z")
+        commit(top, files, message)
+
+    step({f"{env}/{n}.yaml": spec(n, "1.0.0") for n in names}, "base")
+    step({f"{env}/m{i}.yaml": spec(f"m{i}", "1.1.0") for i in range(4)})
+    step({f"{env}/m0.yaml": spec("m0", "1.0.0"), f"{env}/m1.yaml": "spec: {a: [\n"})
+    git(top, "checkout", "-q", "-b", "side")
+    step({f"{env}/m2.yaml": spec("m2", "1.2.0")}, "side 1")
+    step({f"{env}/m2.yaml": spec("m2", "1.3.0"), f"{env}/m3.yaml": spec("m3", "2.0")})
+    git(top, "checkout", "-q", "main")
+    step({f"{env}/m4.yaml": spec("m4", "1.4.0")})
+    at(monkeypatch, "2026-03-30T00:00:00Z")
+    git(top, "merge", "-q", "--no-ff", "side", "-m", "merge side")
+    git(top, "mv", f"{env}/m5.yaml", f"{env}/m5.yml")
+    step({f"{env}/m1.yaml": spec("m1", "1.1.0")}, "rename, mend")
+    git(top, "rm", "-q", f"{env}/m4.yaml")
+    git(top, "update-index", "--chmod=+x", f"{env}/m0.yaml")
+    step({}, "delete m4, m0 executable")
+    git(top, "rm", "-q", f"{env}/becomes-folder.yaml")
+    step({f"{env}/m4.yaml": spec("m4", "1.5.0"), f"{env}/becomes-folder.yaml/x": "a"})
+    step({f'{env}/odd "name" 1.yaml': spec('odd "name" 1', "1.0.1")})
+    return [*names, "never-committed", "../staging/m0"]
+
+
+def answers(history: GitHistory, names: list[str]) -> list[object]:
+    seen: list[object] = []
+    for name in names:
+        seen.append(history.runs("staging", name))
+        seen.extend(history.ran_before("staging", name, v) for v in ("1.0.0", "9"))
+        seen.append(history.spec_at_base("staging", name))
+    return seen
+
+
+@pytest.mark.parametrize("sub", ["", "sub dir/"])
+def test_runs_of_many_specs_read_one_log_and_match_each_paths_own(
+    fresh: Path, monkeypatch: pytest.MonkeyPatch, sub: str
+) -> None:
+    names = many_commits(fresh, monkeypatch, sub)
+    root = fresh / sub if sub else fresh
+    root.mkdir(exist_ok=True)
+    started: list[tuple[str, ...]] = []
+    real = transport.run
+
+    def counted(cwd: Path, *args: str, **kwargs: Any) -> Any:
+        started.append(args)
+        return real(cwd, *args, **kwargs)
+
+    monkeypatch.setattr(transport, "run", counted)
+    with GitHistory(root, "HEAD") as history:
+        del started[:]  # rev-parse in the constructor
+        batched = answers(history, names * 3)  # asked again: from the caches
+    logs = [args for args in started if args[0] == "log"]
+    # two specs on their own logs, then one log of the folder answers all
+    # (the odd name, the dotted path and the folder on their own logs)
+    assert len(logs) <= 2 + 1 + 3
+    assert sum("--raw" in args for args in logs) == 1
+    monkeypatch.setattr(history_module, "_PER_PATH_LOGS", 10**9)
+    with GitHistory(root, "HEAD") as history:
+        del started[:]
+        each = answers(history, names * 3)
+    assert sum(args[0] == "log" for args in started) > len(names)
+    assert batched == each
+    stretches = history.runs("staging", "m2")
+    assert [s.version for s in stretches] == ["1.3.0", "1.1.0", "1.0.0"]
+    assert history.runs("staging", "m5")[0].version == "1.0.0"  # the .yml
+    # deleted between 1.4.0 and 1.5.0: two stretches, not one
+    assert [s.version for s in history.runs("staging", "m4")] == [
+        "1.5.0",
+        "1.4.0",
+        "1.0.0",
+    ]

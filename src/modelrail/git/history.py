@@ -169,6 +169,18 @@ class GitHistory:
         self._cache: dict[str, Mapping[str, Any] | None] = {}
         self._entries: dict[tuple[str, str, str], Entry | None] = {}
         self._runs: dict[tuple[str, str], list[Stretch]] = {}
+        # the bytes of a path at the base, and what they parse to (text, data):
+        # ``spec_at_base`` and the newest commit of ``runs`` share them
+        self._base_raw: dict[str, bytes | None] = {}
+        self._base_spec: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
+        # the first-parent commits that changed each path, newest first
+        self._logs: dict[str, list[_Change]] = {}
+        # every path's, from one log of the environments folder (None: not
+        # read yet; False: it cannot stand in for the per-path logs)
+        self._folder_log: _FolderLog | bool | None = None
+        self._path_logs = 0  # per-path logs run so far
+        # spec.model.version of a blob (by object id) that was parsed
+        self._versions: dict[str, str | None] = {}
 
     def spec_at_base(self, environment: str, name: str) -> Mapping[str, Any] | None:
         for path in self._paths(environment, name):
@@ -191,17 +203,8 @@ class GitHistory:
         # from the base (main, for a pull request): a version a branch tried
         # and replaced before merging never ran in the environment
         for path in self._paths(environment, name):
-            log = _git(
-                self.root,
-                "log",
-                "--first-parent",
-                "--format=%H",
-                self.commit,
-                "--",
-                f":(top,literal){path}",
-            )
-            for commit in (log or "").split():
-                ran = _version(self.read(path, commit))
+            for index, change in enumerate(self._log(path)):
+                ran = self._version_of(path, change, newest=index == 0)
                 if ran is not None and ran != version:
                     return ran
         return None
@@ -213,37 +216,32 @@ class GitHistory:
         return self._runs[key]
 
     def _read_runs(self, environment: str, name: str) -> list[Stretch]:
-        commits: list[Entry] = []
+        changes: list[_Change] = []
         path = ""
         # the file the base has (``.yaml``, else ``.yml``) before one it had once
         candidates = sorted(
-            self._paths(environment, name), key=lambda p: self.read(p) is None
+            self._paths(environment, name), key=lambda p: not self._at_base(p)
         )
         for candidate in candidates:
-            log = _git(
-                self.root,
-                "log",
-                "--first-parent",
-                "--format=%H %ct",
-                self.commit,
-                "--",
-                f":(top,literal){candidate}",
-            )
+            log = self._log(candidate)
             if log:
-                path = candidate
-                for row in log.splitlines():
-                    commit, _, stamp = row.partition(" ")
-                    when = datetime.datetime.fromtimestamp(int(stamp), datetime.UTC)
-                    commits.append(Entry(commit, when))
+                path, changes = candidate, log
                 break
         # newest first: a stretch grows back in time while the version stays
         runs: list[Stretch] = []
         newer: Entry | None = None  # the commit after (it replaced the stretch)
         current: dict[str, Any] | None = None
-        for entry in commits:
-            raw = self.read(path, entry.commit)
-            text, data = _spec(raw)
-            version = identity(data)[0] if data is not None else None
+        for index, change in enumerate(changes):
+            entry = change.entry
+            known = self._versions.get(change.blob or "", _UNKNOWN)
+            if known is not _UNKNOWN and (
+                known is None or (current is not None and known == current["version"])
+            ):
+                # parsed before (same object, same bytes): only its version counts
+                text, data, version = None, None, known
+            else:
+                text, data = self._spec_of(path, change, newest=index == 0)
+                version = identity(data)[0] if data is not None else None
             if current is not None and version == current["version"]:
                 current["since"] = entry
                 newer = entry
@@ -264,6 +262,130 @@ class GitHistory:
         if current is not None:
             runs.append(Stretch(**current))
         return runs
+
+    def _spec_of(
+        self, path: str, change: _Change, *, newest: bool
+    ) -> tuple[str | None, dict[str, Any] | None]:
+        """The text and data of ``path`` as ``change`` left it (parsed once)."""
+        if newest:
+            # the newest change of a path is what the base has there
+            parsed = self._parsed_at_base(path)
+        else:
+            parsed = _spec(self._read_change(path, change))
+        if change.blob:
+            self._versions[change.blob] = (
+                identity(parsed[1])[0] if parsed[1] is not None else None
+            )
+        return parsed
+
+    def _version_of(self, path: str, change: _Change, *, newest: bool) -> str | None:
+        """``spec.model.version`` of ``path`` as ``change`` left it."""
+        if change.blob is not None and change.blob in self._versions:
+            return self._versions[change.blob]
+        if newest:
+            data = self._parsed_at_base(path)[1]
+            version = identity(data)[0] if data is not None else None
+        else:
+            version = _version(self._read_change(path, change))
+        if change.blob:
+            self._versions[change.blob] = version
+        return version
+
+    def _read_change(self, path: str, change: _Change) -> bytes | None:
+        if change.blob == "":
+            return None  # deleted (or a submodule): nothing to read
+        if change.blob is not None:
+            return self._read_object(change.blob)
+        return self.read(path, change.entry.commit)
+
+    def _at_base(self, path: str) -> bool:
+        """Whether the base has a file at ``path`` (``read(path)`` is not None)."""
+        folder = self._folder_log  # when read already: one spec reads its file
+        if isinstance(folder, _FolderLog) and path not in self._base_raw:
+            known = folder.exists(path)
+            if known is not None:
+                return known
+        return self._base_bytes(path) is not None
+
+    def _base_bytes(self, path: str) -> bytes | None:
+        if path not in self._base_raw:
+            self._base_raw[path] = self.read(path)
+        return self._base_raw[path]
+
+    def _parsed_at_base(self, path: str) -> tuple[str | None, dict[str, Any] | None]:
+        if path not in self._base_spec:
+            self._base_spec[path] = _spec(self._base_bytes(path))
+        return self._base_spec[path]
+
+    def _log(self, path: str) -> list[_Change]:
+        """The first-parent commits of the base that changed ``path``, newest
+        first: from the log of the whole environments folder once more than
+        a few specs ask, else (and for a path it cannot answer) from
+        ``git log -- <path>``."""
+        if path not in self._logs:
+            folder = self._folder() if self._path_logs >= _PER_PATH_LOGS else None
+            changes = folder.changes(path) if isinstance(folder, _FolderLog) else None
+            if changes is None:
+                self._path_logs += 1
+                changes = self._path_log(path)
+            self._logs[path] = changes
+        return self._logs[path]
+
+    def _path_log(self, path: str) -> list[_Change]:
+        log = _git(
+            self.root,
+            "log",
+            "--first-parent",
+            "--format=%H %ct",
+            self.commit,
+            "--",
+            f":(top,literal){path}",
+        )
+        changes = []
+        for row in (log or "").splitlines():
+            commit, _, stamp = row.partition(" ")
+            changes.append(_Change(_entry(commit, stamp), None))
+        return changes
+
+    def _folder(self) -> _FolderLog | bool | None:
+        """The log of the environments folder (read on first use), or False
+        when it cannot give each path's history exactly."""
+        if self._folder_log is None:
+            self._folder_log = self._read_folder_log()
+        return self._folder_log
+
+    def _read_folder_log(self) -> _FolderLog | bool:
+        # ``log.follow`` makes a one-path log follow renames, which the
+        # folder's log cannot do for each file: keep the per-path logs then
+        follow = transport.run(
+            self.root, "config", "--type=bool", "--get", "log.follow"
+        )
+        if follow.returncode == 0 and follow.stdout.strip() == b"true":
+            return False
+        folder = f"{self.prefix}environments"
+        done = transport.run(
+            self.root,
+            "log",
+            "--first-parent",
+            # each commit's changes against its first parent (a merge's too),
+            # file by file, as a path's own log sees them: no renames (a
+            # rename is the old path deleted, the new one added), paths from
+            # the top, the root commit against nothing
+            "--diff-merges=first-parent",
+            "--raw",
+            "--no-renames",
+            "--no-relative",
+            "--root",
+            "--no-abbrev",
+            "-z",
+            "--format=%H %ct",
+            self.commit,
+            "--",
+            f":(top,literal){folder}",
+        )
+        if done.returncode != 0:
+            return False  # an older git, say: the per-path logs answer
+        return _FolderLog.parse(done.stdout, folder)
 
     def _paths(self, environment: str, name: str) -> list[str]:
         """Where a spec may be: ``<name>.yaml``, else ``<name>.yml``."""
@@ -287,9 +409,7 @@ class GitHistory:
             commit, _, stamp = row.partition(" ")
             if _version(self.read(path, commit)) != version:
                 break
-            found = Entry(
-                commit, datetime.datetime.fromtimestamp(int(stamp), datetime.UTC)
-            )
+            found = _entry(commit, stamp)
         # None when the newest commit already runs another version (or
         # deleted the spec): a version the spec ran once, then left, does not count
         return found
@@ -297,10 +417,15 @@ class GitHistory:
     def read(self, path: str, commit: str | None = None) -> bytes | None:
         """The bytes of ``path`` (relative to the git top level) at the base
         (or at ``commit``)."""
+        return self._read_object(f"{commit or self.commit}:{path}")
+
+    def _read_object(self, name: str) -> bytes | None:
+        """The bytes of the blob ``name`` (``<commit>:<path>``, or an object
+        id); None when it is missing or not a blob."""
         batch = self._process()
         assert batch.stdin is not None
         assert batch.stdout is not None
-        batch.stdin.write(os.fsencode(f"{commit or self.commit}:{path}\n"))
+        batch.stdin.write(os.fsencode(f"{name}\n"))
         batch.stdin.flush()
         line = batch.stdout.readline().decode("utf-8", "replace").rstrip("\n")
         if line.endswith((" missing", " ambiguous")):
@@ -334,14 +459,108 @@ class GitHistory:
         return self._batch
 
     def _load(self, path: str) -> Mapping[str, Any] | None:
-        raw = self.read(path)
-        if raw is None:
+        # None when the base was broken (or not a mapping): judge the change
+        # as new
+        return self._parsed_at_base(path)[1]
+
+
+# below this many per-path logs a history asks each path's own (``modelrail
+# rollback`` asks about one spec); past it, one log of the folder answers all
+_PER_PATH_LOGS = 2
+_UNKNOWN: Any = object()
+# the modes of a blob in a tree (file, executable, symbolic link), and those
+# of nothing (deleted) and of a submodule: neither reads as a blob
+_BLOB_MODES = (b"100644", b"100755", b"120000")
+_NO_BLOB_MODES = (b"000000", b"160000")
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """A commit that changed a path, and the blob it left there: its object
+    id, "" when it left no blob (deleted), None when not known (read the
+    path at the commit)."""
+
+    entry: Entry
+    blob: str | None
+
+
+class _FolderLog:
+    """Each path's first-parent changes, from one ``git log --raw`` of the
+    folder that holds them all."""
+
+    def __init__(
+        self, folder: str, changes: dict[str, list[_Change]], parents: set[str]
+    ) -> None:
+        self.folder = folder
+        self._changes = changes
+        # paths with changes below them: a folder in some commit, whose own
+        # log counts the changes inside (the per-path log answers for them)
+        self._parents = parents
+
+    @classmethod
+    def parse(cls, out: bytes, folder: str) -> _FolderLog | bool:
+        """From ``git log -z --raw --format='%H %ct'``; False when the output
+        is not what that writes."""
+        changes: dict[str, list[_Change]] = {}
+        parents: set[str] = set()
+        entry: Entry | None = None
+        tokens = out.split(b"\0")
+        index = 0
+        while index < len(tokens):
+            token = tokens[index].lstrip(b"\n")
+            index += 1
+            if not token:
+                continue
+            if token.startswith(b":"):  # ":<mode> <mode> <id> <id> <status>"
+                fields = token[1:].split(b" ")
+                if entry is None or len(fields) != 5 or index >= len(tokens):
+                    return False
+                path = os.fsdecode(tokens[index])
+                index += 1
+                mode, blob = fields[1], fields[3].decode("ascii", "replace")
+                if mode in _BLOB_MODES:
+                    left: str | None = blob
+                elif mode in _NO_BLOB_MODES:
+                    left = ""
+                else:
+                    left = None
+                changes.setdefault(path, []).append(_Change(entry, left))
+                parent = path.rpartition("/")[0]
+                while parent and parent not in parents:
+                    parents.add(parent)
+                    parent = parent.rpartition("/")[0]
+                continue
+            commit, _, stamp = token.decode("ascii", "replace").partition(" ")
+            if not stamp.isdigit() or len(commit) not in (40, 64):
+                return False
+            entry = _entry(commit, stamp)
+        return cls(folder, changes, parents)
+
+    def changes(self, path: str) -> list[_Change] | None:
+        """The changes of ``path``, newest first; None when this log cannot
+        tell them exactly (a path git would spell otherwise, or a folder)."""
+        if not self._covers(path) or path in self._parents:
             return None
-        try:
-            data = load_text(raw.decode("utf-8"), f"{self.base}:{path}").data
-        except (LoadError, UnicodeDecodeError):
-            return None  # the base was broken: judge the change as new
-        return data if isinstance(data, dict) else None
+        return self._changes.get(path, [])
+
+    def exists(self, path: str) -> bool | None:
+        """Whether the base has a blob at ``path`` (None: not known here)."""
+        changes = self.changes(path)
+        if changes is None:
+            return None
+        if not changes:
+            return False  # never committed: not at the base either
+        blob = changes[0].blob  # the newest change left the base's
+        return None if blob is None else blob != ""
+
+    def _covers(self, path: str) -> bool:
+        if not path.startswith(f"{self.folder}/") or "\0" in path or "\n" in path:
+            return False
+        return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def _entry(commit: str, stamp: str) -> Entry:
+    return Entry(commit, datetime.datetime.fromtimestamp(int(stamp), datetime.UTC))
 
 
 def _spec(raw: bytes | None) -> tuple[str | None, dict[str, Any] | None]:
