@@ -38,8 +38,11 @@ def test_bench_runs_and_reports_a_ratio() -> None:
     peaks = figures["peak_mib"]
     assert set(peaks) == {
         "check", "check_base", "render", "render_check", "render_check_changed",
-        "diff_base",
+        "diff_base", "render_full", "render_check_full",
     }  # fmt: skip
+    # everything rendered again, nothing trusted
+    assert figures["render_full_seconds"] > 0
+    assert figures["render_check_full_seconds"] > 0
     # a Python process holds at least its interpreter; a render more than a check
     assert all(10 < mib < 4096 for mib in peaks.values()), peaks
 
