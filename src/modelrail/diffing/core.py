@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,7 @@ from modelrail.repository.layout import Repository
 if TYPE_CHECKING:
     from modelrail.check.runner import Options
     from modelrail.diffing.results import Result
+    from modelrail.render.pipeline import Keys
     from modelrail.render.renderer import Share
 
 
@@ -55,15 +57,24 @@ def diff(
             history=history,
             changes=None if changes.everything else changes,
         )
-        with tempfile.TemporaryDirectory(prefix="modelrail-diff-") as folder:
-            base = _base(history.commit, history.prefix, repo.root, Path(folder))
+        with (
+            tempfile.TemporaryDirectory(prefix="modelrail-diff-") as folder,
+            ThreadPoolExecutor(1) as pool,
+        ):
+            # git writes the base's archive while the working tree's inputs
+            # are digested here
+            unpacking = pool.submit(
+                _base, history.commit, history.prefix, repo.root, Path(folder)
+            )
+            ours = _keys(repo, envs)
+            base = unpacking.result()
             if base is not None:
                 head = head_side(repo, envs, judged, jobs)
             else:
                 materialised = Repository(Path(folder))
                 crds = repo.crds_dir
                 same = same_files(materialised.crds_dir, crds)
-                plan = _plan(repo, materialised, envs, jobs)
+                plan = _plan(ours, materialised, envs)
                 head = head_side(repo, envs, judged, jobs, plan)
                 base = base_side(
                     materialised,
@@ -98,16 +109,26 @@ def _base(commit: str, prefix: str, cwd: Path, folder: Path) -> Side | None:
     return None
 
 
-def _plan(
-    repo: Repository, base: Repository, envs: tuple[str, ...], jobs: int
-) -> Partial | None:
+def _keys(repo: Repository, envs: tuple[str, ...]) -> Keys | None:
+    """The working tree's ``pipeline.keys`` (None when its files cannot be
+    read: the diff then renders both sides whole)."""
+    from modelrail.render import pipeline
+
+    try:
+        return pipeline.keys(repo, envs)
+    except ModelrailError:
+        return None
+
+
+def _plan(ours: Keys | None, base: Repository, envs: tuple[str, ...]) -> Partial | None:
     """What differs between the two sides' inputs, model by model (None:
     render both sides whole, as when the base's own files cannot be read)."""
     from modelrail.render import pipeline
 
+    if ours is None:
+        return None
     try:
         known = base.environment_names()
-        ours = pipeline.keys(repo, envs)
         theirs = pipeline.keys(base, tuple(e for e in envs if e in known))
     except ModelrailError:
         return None

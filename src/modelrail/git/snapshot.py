@@ -103,8 +103,15 @@ def _unpack(
                 os.makedirs(folder, exist_ok=True)
                 made.add(folder)
             start = member.offset_data
-            with open(path, "xb") as handle:
-                handle.write(data[start : start + member.size])
+            fd = os.open(
+                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644
+            )
+            try:
+                view = memoryview(data)[start : start + member.size]
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
         else:
             links.append(member)
     if links:

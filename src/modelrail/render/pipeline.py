@@ -188,9 +188,10 @@ class Synced:
 
 @dataclass(frozen=True, slots=True)
 class _Done:
-    """A model's folder, done in a worker: rendered or trusted."""
+    """A model's folder, done in a worker: rendered or trusted (small: it
+    is sent back to the parent for every model)."""
 
-    record: RenderSum | None = None
+    share: Share | None = None  # what it gives its environment
     names: tuple[str, ...] = ()  # the folder's files
     differences: tuple[Difference, ...] = ()
     resources: int = 0
@@ -341,7 +342,7 @@ def _app(source: SourceFile, job: _Job) -> _Done:
     from modelrail.render import tree
     from modelrail.render.inputs import load_model
     from modelrail.render.records import RECORD
-    from modelrail.render.renderer import render_app
+    from modelrail.render.renderer import Share, render_app
     from modelrail.render.tree import Difference
 
     env = source.environment
@@ -351,7 +352,8 @@ def _app(source: SourceFile, job: _Job) -> _Done:
     if not job.full and old.get(RECORD) and _trusted(job, source, folder, old):
         if job.staging is not None:
             tree.link_folder(job.staging, folder, old, where)
-        return _Done(job.records[folder], tuple(sorted(old)))
+        record = job.records[folder]
+        return _Done(Share.of(record), tuple(sorted(old)), resources=len(old) - 2)
     model, problems = load_model(source, job.schemas, job.environments, job.folders)
     if model is None:
         return _Done(problems=tuple(problems))
@@ -385,7 +387,7 @@ def _app(source: SourceFile, job: _Job) -> _Done:
         mine = {path.rpartition("/")[2]: text for path, text in made.files.items()}
         tree.put_folder(job.staging, folder, mine, where, same)
     return _Done(
-        made.record,
+        Share.of(made.record),
         tuple(sorted(names)),
         tuple(differences),
         made.resources,
@@ -434,7 +436,7 @@ def _surroundings(
     """The files outside the models' folders, rendered from what the models
     share, compared (and written); the files no longer rendered found."""
     from modelrail.render import tree
-    from modelrail.render.renderer import Share, surroundings
+    from modelrail.render.renderer import surroundings
     from modelrail.render.tree import Difference
 
     shares: dict[str, list[Share]] = {}
@@ -443,13 +445,13 @@ def _surroundings(
     resources = rendered = 0
     for task in tasks:
         one = done[task]
-        assert one.record is not None  # problems and failures have raised
-        shares.setdefault(task.environment, []).append(Share.of(one.record))
+        assert one.share is not None  # problems and failures have raised
+        shares.setdefault(task.environment, []).append(one.share)
         folder = f"{task.environment}/{task.path.stem}"
         made.update(f"{folder}/{name}" for name in one.names)
         differences.extend(one.differences)
         rendered += one.rendered
-        resources += one.resources if one.rendered else len(one.record.files) - 1
+        resources += one.resources
     files = surroundings(job.environments, scope, shares, job.templates, job.stores)
     for path, text in files.items():
         made.add(path)
