@@ -244,11 +244,7 @@ def sync(
     target = out if out is not None else repo.rendered_dir
     with paused_gc():
         scope, files = select(repo, (), envs)
-        schemas = SchemaSet(repo.schemas_dir)
-        folders = tuple(repo.environment_names())
-        environments, findings, loaded = load_environments(repo, schemas)
-        documents = {name: env.doc for name, env in environments.items()}
-        findings.extend(consistency.check(loaded, documents, folders))
+        schemas, folders, environments, findings = _environments(repo)
         models = [f for f in files if f.kind == "ModelDeployment"]
         findings.extend(_duplicates(models, schemas, environments, folders))
         if any(f.severity is Severity.ERROR for f in findings):
@@ -307,6 +303,26 @@ def sync(
         finally:
             if staging is not None:
                 tree.discard(staging)
+
+
+def _environments(
+    repo: Repository,
+) -> tuple[SchemaSet, tuple[str, ...], dict[str, EnvironmentFile], list[Finding]]:
+    """The schemas, the environment folders, every valid environment file,
+    and the problems of them all (their own and across them)."""
+    schemas = SchemaSet(repo.schemas_dir)
+    folders = tuple(repo.environment_names())
+    environments, findings, loaded = load_environments(repo, schemas)
+    documents = {name: env.doc for name, env in environments.items()}
+    findings.extend(consistency.check(loaded, documents, folders))
+    return schemas, folders, environments, findings
+
+
+def _refuse(findings: Sequence[Finding]) -> None:
+    """``BadInput`` when any of ``findings`` is an error."""
+    errors = sorted(f for f in findings if f.severity is Severity.ERROR)
+    if errors:
+        raise BadInput(errors)
 
 
 def _duplicates(
@@ -554,14 +570,8 @@ def build_some(
 
     with paused_gc():
         _, files = select(repo, (), envs)
-        schemas = SchemaSet(repo.schemas_dir)
-        folders = tuple(repo.environment_names())
-        environments, findings, loaded = load_environments(repo, schemas)
-        documents = {name: env.doc for name, env in environments.items()}
-        findings.extend(consistency.check(loaded, documents, folders))
-        errors = sorted(f for f in findings if f.severity is Severity.ERROR)
-        if errors:
-            raise BadInput(errors)
+        schemas, folders, environments, findings = _environments(repo)
+        _refuse(findings)
         stores = stores_for(environments, crd_dir or repo.crds_dir)
         templates = templates_of(repo.root)
         sources = Sources(
@@ -681,14 +691,8 @@ def surround_files(
     (and every cluster's bootstrap), from what each model ``shares``."""
     from modelrail.render.renderer import stores_for, surroundings, templates_of
 
-    schemas = SchemaSet(repo.schemas_dir)
-    folders = tuple(repo.environment_names())
-    environments, findings, loaded = load_environments(repo, schemas)
-    documents = {name: env.doc for name, env in environments.items()}
-    findings.extend(consistency.check(loaded, documents, folders))
-    errors = sorted(f for f in findings if f.severity is Severity.ERROR)
-    if errors:
-        raise BadInput(errors)
+    _, _, environments, findings = _environments(repo)
+    _refuse(findings)
     stores = stores_for(environments, crd_dir or repo.crds_dir)
     every: dict[str, list[Share]] = {}
     for (env, _), share in sorted(shares.items()):
