@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from modelrail.errors import ModelrailError
 from modelrail.findings import Finding, Severity
@@ -200,22 +200,59 @@ class _Done:
     failed: bool = False  # a render failure: the parent runs it again to raise
 
 
-@dataclass(frozen=True)
-class _Job:
-    """What every worker needs, inherited at the fork."""
+# a model rendered: its folder (None: it has problems, or did not render),
+# its spec's data (when it loaded), its problems
+_Modelled: TypeAlias = "tuple[Made | None, Mapping[str, Any], tuple[Finding, ...]]"
 
-    repo: Repository
+
+@dataclass(frozen=True)
+class _Context:
+    """What rendering a model needs, made once a run (workers inherit it)."""
+
     schemas: SchemaSet
     environments: Mapping[str, EnvironmentFile]
     folders: tuple[str, ...]
     templates: Templates
     stores: Mapping[str, SchemaStore]
     sources: Sources
+    raising: bool = False  # a render failure raises (else: no folder)
+
+    def model(self, source: SourceFile) -> _Modelled:
+        """The folder of the spec at ``source``, loaded and checked as
+        ``inputs.load`` checks it."""
+        from modelrail.render.renderer import render_app
+
+        model, problems = load_model(
+            source, self.schemas, self.environments, self.folders
+        )
+        if model is None:
+            return None, {}, tuple(problems)
+        env = source.environment
+        try:
+            made = render_app(
+                model,
+                env,
+                self.environments[env].data,
+                self.templates,
+                self.stores,
+                self.sources,
+            )
+        except FAILURES:
+            if self.raising:
+                raise
+            return None, model.doc.data, ()
+        return made, model.doc.data, ()
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What every worker needs, inherited at the fork."""
+
+    context: _Context
     out: Path
     old: Mapping[str, Mapping[str, bool]]  # app folder -> {file: regular}
     staging: Path | None  # None: compare only
     full: bool
-    raising: bool = False
     # the records of the folders trusted (in this process)
     records: dict[str, RenderSum] = dataclasses.field(default_factory=dict)
 
@@ -276,10 +313,10 @@ def sync(
         if write:
             resolved, staging = tree.prepare(target, keep)
         try:
-            job = _Job(
-                repo, schemas, environments, folders, templates, stores, sources,
-                resolved, old, staging, full,
-            )  # fmt: skip
+            context = _Context(
+                schemas, environments, folders, templates, stores, sources
+            )
+            job = _Job(context, resolved, old, staging, full)
             tasks = sorted(
                 models, key=lambda s: (s.environment, s.path.stem, s.display)
             )
@@ -289,7 +326,8 @@ def sync(
                 raise BadInput(problems)
             for task in tasks:
                 if done[task].failed:  # raises here as a full render would
-                    _app(task, dataclasses.replace(job, raising=True))
+                    raising = dataclasses.replace(context, raising=True)
+                    _app(task, dataclasses.replace(job, context=raising))
             synced = _surroundings(job, scope, tasks, done, on_disk)
             if staging is not None:
                 if synced.differences:
@@ -356,9 +394,8 @@ def _app(source: SourceFile, job: _Job) -> _Done:
     """One model's folder: trusted by its ``render.sum``, else rendered and
     compared with the old one (and put in the new tree when writing)."""
     from modelrail.render import tree
-    from modelrail.render.inputs import load_model
     from modelrail.render.records import RECORD
-    from modelrail.render.renderer import Share, render_app
+    from modelrail.render.renderer import Share
     from modelrail.render.tree import Difference
 
     env = source.environment
@@ -370,21 +407,10 @@ def _app(source: SourceFile, job: _Job) -> _Done:
             tree.link_folder(job.staging, folder, old, where)
         record = job.records[folder]
         return _Done(Share.of(record), tuple(sorted(old)), resources=len(old) - 2)
-    model, problems = load_model(source, job.schemas, job.environments, job.folders)
-    if model is None:
-        return _Done(problems=tuple(problems))
-    try:
-        made = render_app(
-            model,
-            env,
-            job.environments[env].data,
-            job.templates,
-            job.stores,
-            job.sources,
-        )
-    except FAILURES:
-        if job.raising:
-            raise
+    made, _, problems = job.context.model(source)
+    if problems:
+        return _Done(problems=problems)
+    if made is None:
         return _Done(failed=True)
     differences: list[Difference] = []
     names: list[str] = []
@@ -429,7 +455,7 @@ def _trusted(
         record is None
         or len(old) != len(record.files) + 1
         or not all(old.get(name) for name, _ in record.files)
-        or not job.sources.fresh(record, source.display, source.environment)
+        or not job.context.sources.fresh(record, source.display, source.environment)
     ):
         return False
     for name, digest in record.files:
@@ -468,7 +494,10 @@ def _surroundings(
         differences.extend(one.differences)
         rendered += one.rendered
         resources += one.resources
-    files = surroundings(job.environments, scope, shares, job.templates, job.stores)
+    context = job.context
+    files = surroundings(
+        context.environments, scope, shares, context.templates, context.stores
+    )
     for path, text in files.items():
         made.add(path)
         regular = on_disk.get(path)
@@ -582,7 +611,7 @@ def build_some(
              and f.kind == "ModelDeployment"),
             key=lambda s: (s.environment, s.path.stem, s.display),
         )  # fmt: skip
-        state = _Some(schemas, environments, folders, templates, stores, sources)
+        state = _Context(schemas, environments, folders, templates, stores, sources)
         done = parallel.run(_some, tasks, state, jobs or parallel.default_jobs())
         problems = sorted(p for d in done.values() for p in d[2])
         if problems:
@@ -602,41 +631,8 @@ def build_some(
     return dict(sorted(out.items())), specs, made
 
 
-@dataclass(frozen=True)
-class _Some:
-    schemas: SchemaSet
-    environments: Mapping[str, EnvironmentFile]
-    folders: tuple[str, ...]
-    templates: Templates
-    stores: Mapping[str, SchemaStore]
-    sources: Sources
-    raising: bool = False
-
-
-def _some(
-    source: SourceFile, state: _Some
-) -> tuple[Made | None, Mapping[str, Any], tuple[Finding, ...]]:
-    from modelrail.render.renderer import render_app
-
-    model, problems = load_model(
-        source, state.schemas, state.environments, state.folders
-    )
-    if model is None:
-        return None, {}, tuple(problems)
-    try:
-        made = render_app(
-            model,
-            source.environment,
-            state.environments[source.environment].data,
-            state.templates,
-            state.stores,
-            state.sources,
-        )
-    except FAILURES:
-        if state.raising:
-            raise
-        return None, model.doc.data, ()
-    return made, model.doc.data, ()
+def _some(source: SourceFile, context: _Context) -> _Modelled:
+    return context.model(source)
 
 
 def trusted_shares(
