@@ -15,6 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modelrail.render import yamlout
 from modelrail.render.yamlout import (
     UnsafeValue,
     Yaml,
@@ -408,6 +409,25 @@ def test_literal_reads_back_as_the_text(text: str, indent: int) -> None:
     # ends there): without it, "k: |\n  0" reads as "0"
     assert yaml.safe_load("k: " + literal(text, 2) + "\n") == {"k": text}
     assert_round_trip(literal_document(text, indent + 2), expected_document(text))
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.one_of(
+        texts,
+        st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=80),
+        st.lists(st.sampled_from(["  ", " ", "\n", "\t", "a", "\x7f", "{"])).map(
+            "".join
+        ),
+    )
+)
+def test_the_ascii_shortcut_carries_what_the_character_class_carries(
+    text: str,
+) -> None:
+    # the bytes check (ASCII text: a dashboard's JSON) answers as the
+    # regular expression does, for every text
+    plain = " \n" not in text and yamlout._LINES.fullmatch(text) is not None
+    assert yamlout._carried(text) is plain
 
 
 @settings(max_examples=100, deadline=None)
