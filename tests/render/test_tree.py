@@ -10,6 +10,9 @@
 - A template made to produce an invalid manifest fails the render (exit 2,
   naming the spec, the kind and the pointer) and the old output is untouched.
 - A non-empty output folder that modelrail did not make is refused (exit 2).
+- While the workers write, a thread syncs the new tree every so often and
+  ends with them; nothing written, no thread; a sync that fails there stops
+  it quietly (the sync before the swap reports).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -408,3 +412,57 @@ def test_files_that_are_not_text_or_not_files_are_extra(tmp_path: Path) -> None:
     assert read_tree(out) == _bytes(OLD)
     assert not (out / "linked").exists()
     assert (tmp_path / "payload").is_dir()  # a link is removed, not followed
+
+
+# --- flushing while the workers write ------------------------------------------
+
+
+def test_the_new_tree_is_flushed_while_it_is_written_and_the_thread_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[Path] = []
+    real = tree._sync
+
+    def counting(folder: Path) -> None:
+        synced.append(folder)
+        real(folder)
+
+    monkeypatch.setattr(tree, "_sync", counting)
+    with tree.flushing(tmp_path, every=0.01):
+        deadline = time.monotonic() + 5
+        while len(synced) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert synced[:2] == [tmp_path, tmp_path]
+    assert not [t for t in threading.enumerate() if t.name == "modelrail-flush"]
+    count = len(synced)
+    time.sleep(0.05)
+    assert len(synced) == count  # stopped with the body
+
+
+def test_nothing_written_nothing_flushed(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(folder: Path) -> None:
+        raise AssertionError(f"synced {folder}")
+
+    monkeypatch.setattr(tree, "_sync", failing)
+    before = threading.active_count()
+    with tree.flushing(None, every=0.001):
+        assert threading.active_count() == before
+        time.sleep(0.01)
+
+
+def test_a_sync_that_fails_in_the_thread_stops_it_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[Path] = []
+
+    def failing(folder: Path) -> None:
+        calls.append(folder)
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(tree, "_sync", failing)
+    with tree.flushing(tmp_path, every=0.001):
+        deadline = time.monotonic() + 5
+        while not calls and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(0.02)
+    assert calls == [tmp_path]  # one try, then the final sync decides

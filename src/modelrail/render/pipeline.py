@@ -320,7 +320,8 @@ def sync(
             tasks = sorted(
                 models, key=lambda s: (s.environment, s.path.stem, s.display)
             )
-            done = parallel.run(_app, tasks, job, jobs or parallel.default_jobs())
+            with tree.flushing(staging):
+                done = parallel.run(_app, tasks, job, jobs or parallel.default_jobs())
             problems = sorted(p for d in done.values() for p in d.problems)
             if problems:
                 raise BadInput(problems)

@@ -16,6 +16,7 @@ by modelrail is refused: it is not ours to replace.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -23,12 +24,13 @@ import functools
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
 from modelrail.errors import ModelrailError
 from modelrail.render.renderer import MARKER, MARKER_TEXT
@@ -289,6 +291,34 @@ def _sync(folder: Path) -> None:
             os.sync()
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def flushing(folder: Path | None, every: float = 1.0) -> Iterator[None]:
+    """While the body runs (the workers writing the new tree), a thread
+    syncs the file system that holds ``folder`` every ``every`` seconds: the
+    disk writes then overlap the rendering, and the sync before the swap
+    (``finish``) has little left to do. It took 0.4 s at N=1000, alone, at
+    the end. ``folder`` None: nothing is written, nothing to flush."""
+    if folder is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def flush() -> None:
+        while not stop.wait(every):
+            try:
+                _sync(folder)
+            except OSError:
+                return  # the final sync says what is wrong, if anything
+
+    thread = threading.Thread(target=flush, name="modelrail-flush", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _swap(staging: Path, out: Path) -> None:
