@@ -10,27 +10,30 @@ fixtures: ``conftest.py``; the helpers: ``testing/diffing.py``). Proven here:
 - a base without modelrail (no environments/) is all added; a base holding a
   link out of the repository is refused, not followed; a ref that is not a
   commit, or no git repository, is ``RepositoryError``; a repository in a
-  subfolder of its git repository reads its base there.
+  subfolder of its git repository reads its base there;
+- the base is unpacked on tmpfs (/dev/shm) where it has room and ``TMPDIR``
+  says nothing, in a folder of its own that is gone after; the working
+  tree's check, made while the base is unpacked, gives the result a check
+  made after its render gives, and steps aside where it would fork (a whole
+  environment, many models) or fails.
 
 What the base is unpacked from: tests/git/test_snapshot.py.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from modelrail.diffing import markdown, text
+from modelrail.diffing import core, markdown, text
 from modelrail.diffing.results import ADDED
 from modelrail.errors import RepositoryError
-from testing.diffing import STAGING_KSERVE, commit_all, promote, run
+from modelrail.git import snapshot
+from testing.diffing import PROD, STAGING_KSERVE, commit_all, promote, run
 from testing.git import git, hermetic
 from testing.repo import copy_repo, replace_once
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
 
 # --- no differences, read-only, determinism -----------------------------------
 
@@ -116,3 +119,99 @@ def test_a_repository_in_a_subfolder_reads_the_base_there(
     result = run(root, envs=("prod",))
     assert [a.label for a in result.apps] == ["promoted 3.2.0 -> 3.3.0"]
     assert result.base.notes == ()
+
+
+# --- where the base is unpacked, and the early check ---------------------------
+
+
+def test_the_base_is_unpacked_on_tmpfs_where_there_is_room(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("TMPDIR", raising=False)
+    shm = tmp_path / "shm"
+    shm.mkdir()
+    monkeypatch.setattr(core, "_SHM", str(shm))
+    assert core.scratch() == str(shm)
+    monkeypatch.setattr(core, "_SHM_ROOM", 1 << 62)  # no room that big
+    assert core.scratch() is None
+    monkeypatch.setattr(core, "_SHM_ROOM", 0)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the user's choice wins
+    assert core.scratch() is None
+    monkeypatch.delenv("TMPDIR")
+    monkeypatch.setattr(core, "_SHM", str(tmp_path / "none"))  # not Linux's
+    assert core.scratch() is None
+
+
+def test_a_diff_unpacks_its_base_in_the_scratch_folder_and_leaves_it_empty(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    shm = tmp_path / "shm"
+    shm.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(core, "_SHM", str(shm))
+    monkeypatch.setattr(core, "_SHM_ROOM", 0)
+    seen: list[Path] = []
+    real = snapshot.materialise
+
+    def recording(*args: Any, **kwargs: Any) -> tuple[str, ...]:
+        seen.append(Path(args[3]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(snapshot, "materialise", recording)
+    promote(repo)
+    result = run(repo, envs=("prod",))
+    assert [a.label for a in result.apps] == ["promoted 3.2.0 -> 3.3.0"]
+    assert [p.parent for p in seen] == [shm]
+    assert list(shm.iterdir()) == []
+
+
+def test_the_early_check_gives_the_result_a_late_one_gives(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelrail.check import runner
+
+    promote(repo)
+    replace_once(repo / PROD, "    port: 8080\n", "    port: 8081\n")
+    calls: list[Path] = []
+    real = runner.run
+
+    def counting(root: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(root.root)
+        return real(root, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run", counting)
+    early = run(repo)
+    assert len(calls) == 2  # the working tree once (early), the base once
+    monkeypatch.setattr(core, "_early_check", lambda *_: None)
+    late = run(repo)
+    assert early == late
+    assert text.render(early) == text.render(late)
+    assert early.findings or early.apps  # the change shows
+
+
+def test_the_early_check_steps_aside_where_it_would_fork_or_fails(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelrail.check import runner
+    from modelrail.check.runner import Options
+    from modelrail.git.changes import scope
+    from modelrail.repository.layout import Repository
+
+    repository = Repository(repo)
+
+    def options(*paths: str) -> Options:
+        return Options(changes=scope(list(paths)))
+
+    assert core._early_check(repository, (), Options()) is None  # everything
+    assert core._early_check(repository, (), options(PROD)) is not None
+    whole = options("environments/prod/environment.yaml")
+    assert core._early_check(repository, (), whole) is None  # a whole environment
+    many = options(*(f"environments/prod/m{i}.yaml" for i in range(60)))
+    assert core._early_check(repository, (), many) is None  # would fork
+
+    def failing(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("policies broken")
+
+    monkeypatch.setattr(runner, "run", failing)
+    # head_side checks again, after its render, and raises in that order
+    assert core._early_check(repository, (), options(PROD)) is None

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
+    from modelrail.check.report import Report
     from modelrail.check.runner import Options
     from modelrail.findings import Finding
     from modelrail.render.renderer import Share
@@ -56,12 +57,16 @@ def head_side(
     options: Options,
     jobs: int,
     plan: Partial | None = None,
+    *,
+    report: Report | None = None,
 ) -> Side:
-    """The working tree: a render error is raised, as ``render`` raises it."""
+    """The working tree: a render error is raised, as ``render`` raises it.
+    ``report``: its check with ``options``, when already made."""
     from modelrail.check.runner import run
 
     files, specs, shares = render_files(repo, envs, jobs, plan=plan)
-    report = run(repo, (), envs, options)
+    if report is None:
+        report = run(repo, (), envs, options)
     return Side(
         files,
         specs,
