@@ -10,7 +10,9 @@ digests, so each is a realistic 2-4 KB spec), then times, in the same run:
   process, so start-up counts);
 - ``modelrail render`` of the whole repository into an empty ``rendered/``
   (every manifest rendered, parsed back, validated against the Kubernetes and
-  CRD schemas, written, and the folder swapped in); ``modelrail render
+  CRD schemas, written, and the folder swapped in; the previous run's output
+  set aside untimed, and the first run no sooner than ``--settle`` seconds
+  after the bench started: ``settle()`` says why); ``modelrail render
   --check`` of that output (each folder trusted by its ``render.sum``: its
   files hashed, nothing rendered); ``render --full`` and ``render --check
   --full`` (everything rendered again, nothing trusted);
@@ -129,15 +131,22 @@ def best_of(repeat: int, func: object, *args: object) -> float:
     return min(times)
 
 
-def interleaved(repeat: int, runs: Sequence[Callable[[], object]]) -> list[float]:
+def interleaved(
+    repeat: int,
+    runs: Sequence[Callable[[], object]],
+    before: Sequence[Callable[[], object]] = (),
+) -> list[float]:
     """The best of ``repeat`` runs of each of ``runs``, which take turns (A, B,
     B, A, A, B...) so that each sees the same machine. What earlier runs wrote
     is flushed to disk before each (os.sync, untimed): a render's 10,000 files
-    otherwise slow down whichever run comes after it."""
+    otherwise slow down whichever run comes after it. ``before[i]``, when
+    given, prepares each run of ``runs[i]`` (untimed too)."""
     times: list[list[float]] = [[] for _ in runs]
     order = list(range(len(runs)))
     for _ in range(repeat):
         for i in order:
+            if before:
+                before[i]()
             if hasattr(os, "sync"):
                 os.sync()
             start = time.perf_counter()
@@ -249,9 +258,43 @@ def run_render(root: Path, *extra: str, code: Path | None = None) -> None:
 
 
 def run_render_fresh(root: Path, code: Path | None = None) -> None:
-    """``render`` with nothing rendered yet: every model rendered and written."""
-    shutil.rmtree(root / "rendered", ignore_errors=True)
+    """``render`` with nothing rendered yet: every model rendered and written
+    (``set_aside`` empties ``rendered/`` first, untimed)."""
     _modelrail("render", "--root", str(root), code=code, label="render")
+
+
+def settle(started: float, seconds: float) -> None:
+    """Wait until ``seconds`` have passed since ``started`` (time.monotonic).
+
+    A render creates 57,000 files. On ext4 without a journal (this kind of
+    VM's disk), the kernel skips the inode numbers freed in the last minute
+    when it allocates one, checking them one by one (``recently_deleted``
+    in fs/ext4/ialloc.c: 60 s once the inode table is written back, which
+    the ``os.sync()`` before each timed run does). Right after an earlier
+    bench deleted its 230,000 files, a render here took 10.4 s instead of
+    8.6 s, all of it system time. Nothing this bench deletes comes before
+    the renders (``set_aside``); waiting this long from the start keeps
+    what ran before the bench out of them too."""
+    left = started + seconds - time.monotonic()
+    if left > 0:
+        time.sleep(left)
+
+
+def set_aside(root: Path) -> None:
+    """Move ``rendered/`` out of the way, into ``root``'s ``.set-aside/``
+    (deleted with the whole synthetic repository at the end), rather than
+    delete it. Deleting its 57,000 files would slow down the render that
+    follows: on ext4 without a journal (this kind of VM's disk), the kernel
+    skips inode numbers freed in the last minute or more when it allocates
+    one (``recently_deleted`` in fs/ext4/ialloc.c), and a render right
+    after such a deletion spent 6.7 s of system time creating its files
+    instead of 2.1 s (``settle``). A user's render follows no such
+    deletion."""
+    rendered = root / "rendered"
+    if rendered.exists():
+        aside = root / ".set-aside"
+        aside.mkdir(exist_ok=True)
+        rendered.rename(aside / str(len(list(aside.iterdir()))))
 
 
 def run_render_check_changed(root: Path, code: Path | None = None) -> None:
@@ -350,7 +393,16 @@ def main(argv: list[str] | None = None) -> int:
         default=REPO,
         help="the git repository --against reads REF from (default: this one)",
     )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time the renders no sooner than SECONDS after the bench started "
+        "(default 60; see settle())",
+    )
     args = parser.parse_args(argv)
+    started = time.monotonic()
 
     tmp = against = None
     if args.keep:
@@ -396,7 +448,12 @@ def main(argv: list[str] | None = None) -> int:
 
         floor_s = best_of(args.repeat, floor, files)
         check_s = each(run_check)
-        render_s = each(run_render_fresh)
+        settle(started, args.settle)
+        render_s = interleaved(
+            args.repeat,
+            [functools.partial(run_render_fresh, r, code=c) for r, c in sides],
+            [functools.partial(set_aside, r) for r, _ in sides],
+        )
         render_check_s = each(run_render, "--check")
         # --full is this tree's (a revision before it has no such option)
         mine = sides[:1]

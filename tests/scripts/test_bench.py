@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 def test_bench_runs_and_reports_a_ratio() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"),
-         "--models", "3", "--repeat", "1", "--json", "--source", str(bundled())],
+         "--models", "3", "--repeat", "1", "--json", "--source", str(bundled()),
+         "--settle", "0"],
         capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
     figures = json.loads(result.stdout)
@@ -51,7 +52,7 @@ def test_bench_against_a_revision_times_both_in_one_run() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"),
          "--models", "2", "--repeat", "1", "--json", "--source", str(bundled()),
-         "--against", "HEAD"],
+         "--against", "HEAD", "--settle", "0"],
         capture_output=True, text=True, check=True, timeout=600,
     )  # fmt: skip
     figures = json.loads(result.stdout)
@@ -91,3 +92,51 @@ def test_synthetic_repository_is_clean_and_realistic(tmp_path: Path) -> None:
         "product-recommender-0002",
         "support-assistant-0003",
     } <= names
+
+
+def test_each_render_into_an_empty_folder_sets_the_last_one_aside_untimed(
+    tmp_path: Path,
+) -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import bench
+    finally:
+        sys.path.pop(0)
+    bench.set_aside(tmp_path)  # nothing rendered yet: nothing to move
+    assert not (tmp_path / ".set-aside").exists()
+    seen: list[tuple[str, bool]] = []
+
+    def render() -> None:
+        seen.append(("render", (tmp_path / "rendered").exists()))
+        (tmp_path / "rendered").mkdir()
+        (tmp_path / "rendered" / "a.yaml").write_text(str(len(seen)))
+
+    def prepare() -> None:
+        seen.append(("aside", (tmp_path / "rendered").exists()))
+        bench.set_aside(tmp_path)
+
+    bench.interleaved(3, [render], [prepare])
+    # each render found no rendered/; the earlier ones were moved, not deleted
+    assert seen == [("aside", False), ("render", False)] + 2 * [
+        ("aside", True), ("render", False)
+    ]  # fmt: skip
+    aside = tmp_path / ".set-aside"
+    assert sorted(p.name for p in aside.iterdir()) == ["0", "1"]
+    assert (aside / "0" / "a.yaml").read_text() == "2"
+    assert (aside / "1" / "a.yaml").read_text() == "4"
+
+
+def test_the_renders_wait_until_the_bench_has_run_for_the_settling_time() -> None:
+    import time
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import bench
+    finally:
+        sys.path.pop(0)
+    start = time.monotonic()
+    bench.settle(start - 10, 5)  # already long enough: no wait
+    assert time.monotonic() - start < 0.5
+    start = time.monotonic()
+    bench.settle(start, 0.3)
+    assert time.monotonic() - start >= 0.3
