@@ -7,6 +7,7 @@ holds; policies and the renderer compare numbers, never strings.
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal
 
@@ -26,8 +27,10 @@ _MEMORY_FACTOR = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
 def seconds(duration: str) -> int:
-    """``"1h30m"`` -> 5400. Parts may repeat and come in any order, as in Go."""
+    """``"1h30m"`` -> 5400. Parts may repeat and come in any order, as in Go.
+    (Remembered: the same few durations recur in every spec and panel.)"""
     pos, total = 0, 0
     for match in _DURATION_PART.finditer(duration):
         if match.start() != pos:
