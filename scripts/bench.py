@@ -359,16 +359,19 @@ def imported_from(code: Path) -> None:
         raise SystemExit(f"modelrail is imported from {where}, not {code / 'src'}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_common_options(parser: argparse.ArgumentParser, models: int) -> None:
+    """The options every bench script takes: ``--models`` (default
+    ``models``), ``--repeat``, ``--json``, ``--keep`` and ``--source``."""
     parser.add_argument(
         "--models",
         "-n",
         type=int,
-        default=1000,
-        help="models per environment (default 1000)",
+        default=models,
+        help=f"models per environment (default {models})",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each timing")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each timing (default 3)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument(
         "--keep", type=Path, default=None, help="generate into this folder and keep it"
@@ -380,6 +383,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the repository whose environments and specs are cloned "
         "(default: this one)",
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_options(parser, models=1000)
     parser.add_argument(
         "--against",
         metavar="REF",

@@ -203,27 +203,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the checkov executable (a path, or a name on PATH); "
         "this script never installs it",
     )
-    parser.add_argument(
-        "--models",
-        "-n",
-        type=int,
-        default=100,
-        help="models per environment (default 100)",
-    )
-    parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of each timing (default 3)"
-    )
-    parser.add_argument("--json", action="store_true", help="print JSON")
-    parser.add_argument(
-        "--keep", type=Path, default=None, help="generate into this folder and keep it"
-    )
-    parser.add_argument(
-        "--source",
-        type=Path,
-        default=REPO,
-        help="the repository whose environments and specs are cloned "
-        "(default: this one)",
-    )
+    bench.add_common_options(parser, models=100)
     args = parser.parse_args(argv)
     if args.models < 1 or args.repeat < 1:
         parser.error("--models and --repeat must be at least 1")
