@@ -80,22 +80,24 @@ class _RememberedTags(yaml.resolver.BaseResolver):
     """
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+        if kind is not _SCALAR or self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
         if not implicit[0]:  # quoted, or with an explicit '!': no implicit tag
-            return self.DEFAULT_SCALAR_TAG
-        key = (value, implicit)
-        tag = _TAGS.get(key)
+            return _STR
+        # plain: the tag is the first implicit resolver's whose expression
+        # matches, else str (implicit[1] is only read by path resolvers)
+        tag = _TAGS.get(value)
         if tag is None:
             tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
             if len(value) <= _REMEMBERED_CHARS:
                 if len(_TAGS) >= _REMEMBERED_TAGS:
                     _TAGS.clear()
-                _TAGS[key] = tag
+                _TAGS[value] = tag
         return tag
 
 
-_TAGS: dict[tuple[str, tuple[bool, bool]], str] = {}
+_SCALAR = yaml.ScalarNode
+_TAGS: dict[str, str] = {}
 _REMEMBERED_TAGS = 50_000
 _REMEMBERED_CHARS = 64
 
