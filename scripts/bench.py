@@ -385,6 +385,21 @@ def add_common_options(parser: argparse.ArgumentParser, models: int) -> None:
     )
 
 
+def workspace(
+    keep: Path | None, prefix: str
+) -> tuple[Path, tempfile.TemporaryDirectory[str] | None]:
+    """The folder the synthetic repository is generated into: ``keep``,
+    emptied (kept after), else a temporary folder (the second value: its
+    ``cleanup()`` deletes it)."""
+    if keep:
+        if keep.exists():
+            shutil.rmtree(keep)
+        keep.mkdir(parents=True)
+        return keep, None
+    tmp = tempfile.TemporaryDirectory(prefix=prefix)
+    return Path(tmp.name), tmp
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_options(parser, models=1000)
@@ -412,15 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
 
-    tmp = against = None
-    if args.keep:
-        root = args.keep
-        if root.exists():
-            shutil.rmtree(root)
-        root.mkdir(parents=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="modelrail-bench-")
-        root = Path(tmp.name)
+    against = None
+    root, tmp = workspace(args.keep, "modelrail-bench-")
     # (synthetic repository, the code that runs on it: None for the installed one)
     sides: list[tuple[Path, Path | None]] = [(root, None)]
     try:

@@ -224,15 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         capture_output=True,
         check=True,
     )
-    tmp = None
-    if args.keep:
-        root = args.keep
-        if root.exists():
-            shutil.rmtree(root)
-        root.mkdir(parents=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="modelrail-bench-checkov-")
-        root = Path(tmp.name)
+    root, tmp = bench.workspace(args.keep, "modelrail-bench-checkov-")
     try:
         generate(root, args.models, args.source, tool=REPO)
         run_render(root, code=REPO)
