@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from modelrail.check.report import Report
     from modelrail.check.runner import Options
     from modelrail.findings import Finding
+    from modelrail.render.pipeline import Some
     from modelrail.render.renderer import Share
     from modelrail.repository.layout import Repository
 
@@ -138,11 +139,7 @@ def render_files(
     *,
     crd_dir: Path | None = None,
     plan: Partial | None = None,
-) -> tuple[
-    dict[str, str],
-    dict[tuple[str, str], Mapping[str, Any]],
-    dict[tuple[str, str], Share],
-]:
+) -> Some:
     """What ``modelrail render`` would write (path under rendered/ -> text),
     the specs it rendered, and (with a ``plan``) what each model gives its
     environment; ``crd_dir`` defaults to schemas/crds/. With a ``plan``, only

@@ -578,6 +578,14 @@ def keys(repo: Repository, envs: tuple[str, ...] = ()) -> Keys:
     return Keys(apps, {n: env_keys[n] for n in scope if n in env_keys})
 
 
+# models' folders rendered apart (``build_some``): path under rendered/ ->
+# text, (environment, model) -> spec data, and what each gives its environment
+Some: TypeAlias = (
+    "tuple[dict[str, str], dict[tuple[str, str], Mapping[str, Any]],"
+    " dict[tuple[str, str], Share]]"
+)
+
+
 def build_some(
     repo: Repository,
     envs: tuple[str, ...],
@@ -585,11 +593,7 @@ def build_some(
     *,
     jobs: int | None = None,
     crd_dir: Path | None = None,
-) -> tuple[
-    dict[str, str],
-    dict[tuple[str, str], Mapping[str, Any]],
-    dict[tuple[str, str], Share],
-]:
+) -> Some:
     """The folders of the ``wanted`` models only: their files, their specs,
     and what each gives its environment (``surround_files`` makes the
     environments' folders from that)."""
