@@ -288,8 +288,9 @@ def set_aside(root: Path) -> None:
     skips inode numbers freed in the last minute or more when it allocates
     one (``recently_deleted`` in fs/ext4/ialloc.c), and a render right
     after such a deletion spent 6.7 s of system time creating its files
-    instead of 2.1 s (``settle``). A user's render follows no such
-    deletion."""
+    instead of 2.1 s (``settle``). The bench times a render in a fresh
+    clone; one right after deleting a rendered tree pays that cost (README,
+    Performance)."""
     rendered = root / "rendered"
     if rendered.exists():
         aside = root / ".set-aside"

@@ -11,9 +11,9 @@ fixtures: ``conftest.py``; the helpers: ``testing/diffing.py``). Proven here:
   link out of the repository is refused, not followed; a ref that is not a
   commit, or no git repository, is ``RepositoryError``; a repository in a
   subfolder of its git repository reads its base there;
-- the base is unpacked on tmpfs (/dev/shm) where it has room and ``TMPDIR``
-  says nothing, in a folder of its own that is gone after; the working
-  tree's check, made while the base is unpacked, gives the result a check
+- the base is unpacked on tmpfs (/dev/shm) where it has room and neither
+  ``TMPDIR``, ``TEMP`` nor ``TMP`` is set, in a folder of its own that is
+  gone after; the working tree's check, made while the base is unpacked, gives the result a check
   made after its render gives, and steps aside where it would fork (a whole
   environment, many models) or fails.
 
@@ -127,17 +127,20 @@ def test_a_repository_in_a_subfolder_reads_the_base_there(
 def test_the_base_is_unpacked_on_tmpfs_where_there_is_room(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.delenv("TMPDIR", raising=False)
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.delenv(name, raising=False)
     shm = tmp_path / "shm"
     shm.mkdir()
     monkeypatch.setattr(core, "_SHM", str(shm))
+    monkeypatch.setattr(core, "_SHM_ROOM", 1)
     assert core.scratch() == str(shm)
     monkeypatch.setattr(core, "_SHM_ROOM", 1 << 62)  # no room that big
     assert core.scratch() is None
-    monkeypatch.setattr(core, "_SHM_ROOM", 0)
-    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the user's choice wins
-    assert core.scratch() is None
-    monkeypatch.delenv("TMPDIR")
+    monkeypatch.setattr(core, "_SHM_ROOM", 1)
+    for name in ("TMPDIR", "TEMP", "TMP"):  # the user's choice wins
+        monkeypatch.setenv(name, str(tmp_path))
+        assert core.scratch() is None
+        monkeypatch.delenv(name)
     monkeypatch.setattr(core, "_SHM", str(tmp_path / "none"))  # not Linux's
     assert core.scratch() is None
 
@@ -147,7 +150,8 @@ def test_a_diff_unpacks_its_base_in_the_scratch_folder_and_leaves_it_empty(
 ) -> None:
     shm = tmp_path / "shm"
     shm.mkdir()
-    monkeypatch.delenv("TMPDIR", raising=False)
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(core, "_SHM", str(shm))
     monkeypatch.setattr(core, "_SHM_ROOM", 0)
     seen: list[Path] = []
@@ -172,16 +176,22 @@ def test_the_early_check_gives_the_result_a_late_one_gives(
 
     promote(repo)
     replace_once(repo / PROD, "    port: 8080\n", "    port: 8081\n")
-    calls: list[Path] = []
-    real = runner.run
+    events: list[str] = []
+    real_run, real_head = runner.run, core.head_side
 
-    def counting(root: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(root.root)
-        return real(root, *args, **kwargs)
+    def checking(root: Any, *args: Any, **kwargs: Any) -> Any:
+        events.append("check working tree" if root.root == repo else "check base")
+        return real_run(root, *args, **kwargs)
 
-    monkeypatch.setattr(runner, "run", counting)
+    def head(*args: Any, **kwargs: Any) -> Any:
+        events.append("render working tree")
+        return real_head(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "run", checking)
+    monkeypatch.setattr(core, "head_side", head)
     early = run(repo)
-    assert len(calls) == 2  # the working tree once (early), the base once
+    # checked before its render (while the base unpacked), and only then
+    assert events == ["check working tree", "render working tree", "check base"]
     monkeypatch.setattr(core, "_early_check", lambda *_: None)
     late = run(repo)
     assert early == late

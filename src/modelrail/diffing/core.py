@@ -111,9 +111,10 @@ _SHM_ROOM = 512 * 1024 * 1024
 
 def scratch() -> str | None:
     """Where the base is unpacked: ``/dev/shm`` (a tmpfs on Linux) when it
-    has room and ``TMPDIR`` names no other place; else None, the default
-    temporary folder."""
-    if os.environ.get("TMPDIR") or not os.path.isdir(_SHM):
+    has room and no variable names another temporary folder (``TMPDIR``,
+    ``TEMP``, ``TMP``: what ``tempfile`` reads); else None, that folder."""
+    named = any(os.environ.get(name) for name in ("TMPDIR", "TEMP", "TMP"))
+    if named or not os.path.isdir(_SHM):
         return None
     try:
         room = shutil.disk_usage(_SHM).free

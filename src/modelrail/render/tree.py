@@ -299,8 +299,12 @@ def flushing(folder: Path | None, every: float = 1.0) -> Iterator[None]:
     syncs the file system that holds ``folder`` every ``every`` seconds: the
     disk writes then overlap the rendering, and the sync before the swap
     (``finish``) has little left to do. It took 0.4 s at N=1000, alone, at
-    the end. ``folder`` None: nothing is written, nothing to flush."""
-    if folder is None:
+    the end. ``folder`` None: nothing is written, nothing to flush. Where
+    there is no ``syncfs`` (not Linux), no thread: a system-wide ``sync``
+    every second is not worth it."""
+    # libc is found here (find_library may start a program), not in the thread
+    libc = _libc()
+    if folder is None or libc is None or getattr(libc, "syncfs", None) is None:
         yield
         return
     stop = threading.Event()
@@ -310,7 +314,7 @@ def flushing(folder: Path | None, every: float = 1.0) -> Iterator[None]:
             try:
                 _sync(folder)
             except OSError:
-                return  # the final sync says what is wrong, if anything
+                return  # early flushes only: the sync before the swap runs anyway
 
     thread = threading.Thread(target=flush, name="modelrail-flush", daemon=True)
     thread.start()
