@@ -13,9 +13,10 @@ fixtures: ``conftest.py``; the helpers: ``testing/diffing.py``). Proven here:
   subfolder of its git repository reads its base there;
 - the base is unpacked on tmpfs (/dev/shm) where it has room and neither
   ``TMPDIR``, ``TEMP`` nor ``TMP`` is set, in a folder of its own that is
-  gone after; the working tree's check, made while the base is unpacked, gives the result a check
-  made after its render gives, and steps aside where it would fork (a whole
-  environment, many models) or fails.
+  gone after; the working tree's check, made while the base is unpacked
+  (before its render), gives the result a check made after its render
+  gives, and steps aside where it would fork (a whole environment, many
+  models) or fails.
 
 What the base is unpacked from: tests/git/test_snapshot.py.
 """
